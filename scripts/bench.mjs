@@ -1,0 +1,37 @@
+// Runs every bench/*.ts module (each exports `run(): Promise<BenchResult[]>`), prints a table and
+// exits non-zero when a median exceeds its budget. Usage: npm run bench [-- name-filter]
+import { build } from 'esbuild';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const filter = process.argv[2];
+const files = readdirSync('bench').filter((f) => f.endsWith('.ts') && f !== 'types.ts' && (!filter || f.includes(filter)));
+const outdir = mkdtempSync(join(tmpdir(), 'autoenroll-bench-'));
+let failed = false;
+try {
+  await build({
+    entryPoints: files.map((f) => join('bench', f)),
+    outdir,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+  for (const file of files) {
+    const mod = await import(pathToFileURL(join(outdir, file.replace(/\.ts$/, '.js'))).href);
+    const results = await mod.run();
+    for (const r of results) {
+      const over = r.budgetMs !== undefined && r.medianMs > r.budgetMs;
+      failed ||= over;
+      const budget = r.budgetMs !== undefined ? ` (budget ${r.budgetMs} ms${over ? ', OVER' : ''})` : '';
+      console.log(`${file.padEnd(24)} ${r.name.padEnd(56)} median ${r.medianMs.toFixed(2).padStart(9)} ms${budget}${r.note ? `  ${r.note}` : ''}`);
+    }
+  }
+} finally {
+  rmSync(outdir, { recursive: true, force: true });
+}
+process.exitCode = failed ? 1 : 0;
