@@ -1,0 +1,140 @@
+// The validated configuration as plain typed objects. Everything below the loader reads these and
+// nothing else: no YAML, no environment. Durations are milliseconds; paths are absolute (relative
+// ones were resolved against the config file's folder); secrets are references, never values.
+
+/** Where a secret comes from. Exactly one source; the value itself never appears in the config. */
+export type SecretRef =
+  | { env: string }
+  | { file: string }
+  | { keyring: string }
+  | { systemdCredential: string };
+
+export type PolicyServerAuth = 'username' | 'certificate';
+
+export interface PolicyServerConfig {
+  /** https URL of the CEP (MS-XCEP) endpoint. */
+  url: string;
+  /** 'username': WS-Security UsernameToken; 'certificate': TLS client certificate = a managed certificate. */
+  auth: PolicyServerAuth;
+  /** Lower is preferred (default 10). */
+  priority: number;
+  /** Required for auth 'username'. */
+  username?: string;
+  /** Required for auth 'username'. */
+  password?: SecretRef;
+  /** Position in the config file's list (stable tie-break and for messages). */
+  index: number;
+}
+
+export type KeyConfig =
+  | { algorithm: 'RSA'; /** bits; absent: the template's minimum (at least 2048) */ size?: 2048 | 3072 | 4096 }
+  | { algorithm: 'EC'; /** absent: P-256 or what the template requires */ curve?: 'P-256' | 'P-384' | 'P-521' };
+
+export interface PfxOutputConfig {
+  path: string;
+  password: SecretRef;
+}
+
+export interface OutputConfig {
+  /** The end-entity certificate (PEM). */
+  cert?: string;
+  /** The private key (PEM, PKCS#8); always written 0600. */
+  key?: string;
+  /** Issuing CA certificates (PEM), without the end-entity certificate. */
+  chain?: string;
+  /** End-entity certificate followed by the chain (PEM), what nginx/haproxy want. */
+  fullchain?: string;
+  pfx?: PfxOutputConfig;
+  /** File mode for cert/chain/fullchain (default 0o644). Key and PFX files are always 0o600. */
+  mode: number;
+}
+
+export interface HookConfig {
+  /** Commands run after a new certificate is installed, in order. */
+  deploy: string[];
+  /** Commands run after a failed attempt. */
+  failure: string[];
+  /** Per command (default 60 s). */
+  timeoutMs: number;
+  /** Run through the system shell instead of splitting into argv (default false). */
+  shell: boolean;
+}
+
+export interface CertificateConfig {
+  /** Stable name ([A-Za-z0-9._-]), unique in the file; the folder name under stateDir/certs. */
+  id: string;
+  /** Template common name or OID, as in the policy. */
+  template: string;
+  subject?: string;
+  dns: string[];
+  ip: string[];
+  upn: string[];
+  email: string[];
+  key?: KeyConfig;
+  /** Renew with the same key (default false: a new key per renewal). */
+  reuseKey: boolean;
+  /** Overrides the template's renewal period. */
+  renewalPeriodMs?: number;
+  /** Never renew before this fraction of the lifetime has passed, unless forced (default 0.5). */
+  minRenewalFraction: number;
+  output?: OutputConfig;
+  hooks: HookConfig;
+}
+
+export interface ScheduleConfig {
+  /** Policy/health pass interval (default 8 h). */
+  intervalMs: number;
+  /** Random delay added to each pass (default 10 min). */
+  jitterMs: number;
+}
+
+export interface TransportConfig {
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** http(s)://host:port; HTTPS_PROXY / NO_PROXY from the environment are used when absent. */
+  proxy?: string;
+  noProxy?: string[];
+  /** Cap the TLS version when a client certificate is used (some IIS setups renegotiate only on TLS 1.2). */
+  maxTlsVersionForClientCert?: 'TLSv1.2' | 'TLSv1.3';
+}
+
+export interface TrustConfig {
+  /** CA bundle (PEM) that verifies the CEP/CES TLS servers; absent: the system store. */
+  caFile?: string;
+}
+
+export type LogFormat = 'json' | 'text' | 'auto';
+
+export interface LoggingConfig {
+  /** 'auto': text on a TTY, JSON otherwise. */
+  format: LogFormat;
+}
+
+export interface Config {
+  /** Absolute path of the file this was loaded from. */
+  file: string;
+  /** Its folder (base of relative paths). */
+  dir: string;
+  stateDir: string;
+  trust: TrustConfig;
+  /** Sorted by priority (lower first), then by position in the file. */
+  policyServers: PolicyServerConfig[];
+  certificates: CertificateConfig[];
+  schedule: ScheduleConfig;
+  transport: TransportConfig;
+  /** A pending request older than this is abandoned (default 60 days). */
+  pendingMaxAgeMs: number;
+  logging: LoggingConfig;
+}
+
+export const DEFAULTS = {
+  priority: 10,
+  minRenewalFraction: 0.5,
+  outputMode: 0o644,
+  hookTimeoutMs: 60_000,
+  scheduleIntervalMs: 8 * 3600_000,
+  scheduleJitterMs: 10 * 60_000,
+  connectTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  pendingMaxAgeMs: 60 * 86400_000,
+} as const;

@@ -1,0 +1,81 @@
+// The Store seam: the only code that writes under stateDir. Tests use the real implementation on
+// a temporary folder (the crash tests need real files).
+import type { OutputConfig } from '../config/types.js';
+import type {
+  CertificateState,
+  Generation,
+  GenerationMeta,
+  GenerationSummary,
+  NewGeneration,
+  OutputsMarker,
+  PendingMeta,
+  PendingRecord,
+  RecoveryReport,
+  SubmissionRecord,
+  SubmittingRecord,
+} from './stateModel.js';
+
+/** Releases a lock; idempotent. */
+export type Release = () => Promise<void>;
+
+export interface LockOptions {
+  /** Keep trying for this long (ms) before failing with STATE_LOCKED (default 0: fail at once). */
+  wait?: number;
+}
+
+export interface InstalledOutputs {
+  generation: number;
+  /** Absolute paths written, in order. */
+  paths: string[];
+}
+
+export interface CertificateStore {
+  readonly id: string;
+  /** stateDir/certs/<id> */
+  readonly dir: string;
+
+  readState(): Promise<CertificateState | null>;
+  writeState(state: CertificateState): Promise<void>;
+
+  /** The generation the `current` pointer names, fully read; null when there is none. */
+  current(): Promise<Generation | null>;
+  /** Only the pointer and meta.json (what `status` needs). */
+  currentMeta(): Promise<{ number: number; meta: GenerationMeta } | null>;
+  generation(number: number): Promise<Generation | null>;
+  /** Writes a new generation durably, then flips `current` to it. The previous ones are kept. */
+  commitGeneration(input: NewGeneration): Promise<Generation>;
+  /** Every generation (live and archived), oldest first. */
+  listGenerations(): Promise<GenerationSummary[]>;
+  /** Moves a non-current generation to certs/<id>/archive. */
+  archive(number: number): Promise<void>;
+  /** Points `current` at an older generation (restored from the archive if needed); newer ones are archived. */
+  rollback(number: number): Promise<Generation>;
+
+  /** Before sending a request: its DER, its key and a digest, durably. */
+  writeSubmitting(input: { requestDer: Uint8Array; keyPem: string; record: SubmissionRecord }): Promise<void>;
+  readSubmitting(): Promise<SubmittingRecord | null>;
+  clearSubmitting(): Promise<void>;
+  /** After a "pending" answer and before acting on it: request, key and meta, durably (replaces submitting). */
+  writePending(input: { requestDer: Uint8Array; keyPem: string; meta: PendingMeta }): Promise<void>;
+  readPending(): Promise<PendingRecord | null>;
+  /** Removes pending/ (request, key, meta, submitting) durably. */
+  clearPending(): Promise<void>;
+
+  /** Writes each configured output file atomically from a committed generation, then records it. */
+  installOutputs(generation: Generation, outputs: OutputConfig, pfx?: { bytes: Uint8Array }): Promise<InstalledOutputs>;
+  readOutputsMarker(): Promise<OutputsMarker | null>;
+
+  /** At start: deletes temp leftovers, repairs the pointer, clears a pending already committed. */
+  recover(outputs?: OutputConfig): Promise<RecoveryReport>;
+}
+
+export interface Store {
+  readonly stateDir: string;
+  certificate(id: string): CertificateStore;
+  /** Ids that have a folder under certs/. */
+  listCertificateIds(): Promise<string[]>;
+  /** One writer per certificate across processes. */
+  lock(id: string, options?: LockOptions): Promise<Release>;
+  /** One pass runner (pulse/run) per state dir. */
+  lockAll(options?: LockOptions): Promise<Release>;
+}
