@@ -1,0 +1,27 @@
+// Which steps a one-shot command may take (cli.md commands). The service's own pass (no operation)
+// and `pulse` may take every step.
+import type { PlannedStep, PlanOperation } from './plannerTypes.js';
+
+export function isAllowed(step: PlannedStep, operation: PlanOperation | undefined): boolean {
+  switch (step.kind) {
+    case 'wait':
+    case 'needs-attention':
+    case 'skip':
+      return true;
+    default:
+      break;
+  }
+  switch (operation) {
+    case undefined:
+    case 'pulse':
+      return true;
+    // `enroll` with credentials also recovers an expired or superseded certificate (a new enrollment).
+    case 'enroll':
+      return step.kind === 'enroll' || step.kind === 're-enroll';
+    // `renew` never turns into a new enrollment for an expired certificate: exit 7 says so instead.
+    case 'renew':
+      return step.kind === 'renew' || (step.kind === 're-enroll' && step.reason !== 'expired');
+    case 'retrieve':
+      return step.kind === 'retrieve';
+  }
+}
