@@ -1,0 +1,96 @@
+// Durable file primitives. A file is replaced by writing a temporary file in the same folder
+// (so the rename cannot cross file systems), fsyncing it, renaming it over the target and
+// fsyncing the folder, so that after a crash the path holds either the old or the new content,
+// never a mix. Modes are set at creation (open with `mode`), so a key is never readable by others,
+// not even for an instant.
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { crashPoint } from './crashPoint.js';
+
+const isWindows = process.platform === 'win32';
+
+/** `<name>.tmp-<random>`: recognisable by recovery, unique per writer. */
+export function tempName(target: string): string {
+  return `${target}.tmp-${randomBytes(6).toString('hex')}`;
+}
+
+export function isTempName(name: string): boolean {
+  return /\.tmp-[0-9a-f]+$/.test(name);
+}
+
+/** Writes a new file (fails if it exists), fsyncs it. */
+export async function writeNewFile(file: string, data: string | Uint8Array, mode: number): Promise<void> {
+  const handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
+  try {
+    await handle.writeFile(data);
+    // The umask may have narrowed the mode; a wider mode (0644 outputs) must still be honoured.
+    if (!isWindows) await handle.chmod(mode);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** fsync a folder so a rename or create inside it survives a power cut. A no-op on Windows, where folders cannot be opened. */
+export async function syncDir(dir: string): Promise<void> {
+  if (isWindows) return;
+  const handle = await open(dir, constants.O_RDONLY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export interface AtomicWriteOptions {
+  mode?: number;
+  /** Prefix of the crash points reached (`<label>:temp-written`, `<label>:renamed`). */
+  crashLabel?: string;
+}
+
+/** Replaces `file` atomically and durably with `data`. */
+export async function writeFileAtomic(file: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+  const temp = tempName(file);
+  try {
+    await writeNewFile(temp, data, options.mode ?? 0o600);
+    if (options.crashLabel) crashPoint(`${options.crashLabel}:temp-written`);
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw error;
+  }
+  if (options.crashLabel) crashPoint(`${options.crashLabel}:renamed`);
+  await syncDir(path.dirname(file));
+}
+
+export async function writeJsonAtomic(file: string, value: unknown, options: AtomicWriteOptions = {}): Promise<void> {
+  await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`, options);
+}
+
+/** Parsed JSON, or null when the file does not exist. */
+export async function readJsonFile<T>(file: string): Promise<T | null> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  return JSON.parse(text) as T;
+}
+
+export async function readOptional(file: string): Promise<Buffer | null> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+/** mkdir -p with a mode for the folders it creates (0700: state holds keys). */
+export async function ensureDir(dir: string, mode = 0o700): Promise<void> {
+  await mkdir(dir, { recursive: true, mode });
+}

@@ -1,0 +1,91 @@
+// Installs a committed generation's material where consumers read it (output.cert/key/chain/
+// fullchain/pfx). Each file is replaced atomically in its own folder, so a reader sees the old or
+// the new file, never a torn one. Files are written one after the other, so for a moment the
+// cert and key files can belong to different generations; the outputs marker (written last)
+// records which generation was fully installed, and recovery reports a stale one to reinstall.
+import { chown, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { OutputConfig } from '../config/types.js';
+import { InternalError } from '../errors.js';
+import { ensureDir, readJsonFile, syncDir, tempName, writeJsonAtomic, writeNewFile } from './atomicFile.js';
+import { crashPoint } from './crashPoint.js';
+import type { Generation, OutputsMarker } from './stateModel.js';
+import type { InstalledOutputs } from './storeTypes.js';
+
+export type OutputKind = 'cert' | 'key' | 'chain' | 'fullchain' | 'pfx';
+
+export function outputsMarkerPath(certDir: string): string {
+  return path.join(certDir, 'outputs.json');
+}
+
+/** Every configured output path, by kind. */
+export function outputPaths(outputs: OutputConfig): [OutputKind, string][] {
+  const list: [OutputKind, string | undefined][] = [
+    ['cert', outputs.cert],
+    ['key', outputs.key],
+    ['chain', outputs.chain],
+    ['fullchain', outputs.fullchain],
+    ['pfx', outputs.pfx?.path],
+  ];
+  return list.filter((entry): entry is [OutputKind, string] => entry[1] !== undefined);
+}
+
+function joinPem(...parts: string[]): string {
+  return parts
+    .filter((part) => part.trim() !== '')
+    .map((part) => (part.endsWith('\n') ? part : `${part}\n`))
+    .join('');
+}
+
+/**
+ * Replaces one output file, keeping the owner and group of the file it replaces when we may
+ * (root replacing /etc/ssl/private/x.key owned by root:ssl-cert keeps that group).
+ */
+async function replaceOutput(file: string, data: string | Uint8Array, mode: number, kind: OutputKind): Promise<void> {
+  const dir = path.dirname(file);
+  await ensureDir(dir, 0o755);
+  const previous = await stat(file).catch(() => null);
+  const temp = tempName(file);
+  try {
+    await writeNewFile(temp, data, mode);
+    if (previous && process.platform !== 'win32' && process.getuid?.() === 0) {
+      await chown(temp, previous.uid, previous.gid).catch(() => undefined);
+    }
+    crashPoint(`output:${kind}:temp-written`);
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw error;
+  }
+  crashPoint(`output:${kind}:renamed`);
+  await syncDir(dir);
+}
+
+export async function installOutputs(
+  certDir: string,
+  generation: Generation,
+  outputs: OutputConfig,
+  pfx?: { bytes: Uint8Array },
+): Promise<InstalledOutputs> {
+  if (outputs.pfx && !pfx) throw new InternalError('a PFX output is configured but no PFX was built for it', 'STATE_PFX_MISSING');
+  const content: Record<OutputKind, () => string | Uint8Array> = {
+    cert: () => joinPem(generation.certPem),
+    key: () => generation.keyPem,
+    chain: () => joinPem(generation.chainPem),
+    fullchain: () => joinPem(generation.certPem, generation.chainPem),
+    pfx: () => (pfx as { bytes: Uint8Array }).bytes,
+  };
+  const written: string[] = [];
+  for (const [kind, file] of outputPaths(outputs)) {
+    const secret = kind === 'key' || kind === 'pfx';
+    await replaceOutput(file, content[kind](), secret ? 0o600 : outputs.mode, kind);
+    written.push(file);
+  }
+  const marker: OutputsMarker = { generation: generation.number, installedAt: new Date().toISOString(), paths: written };
+  await writeJsonAtomic(outputsMarkerPath(certDir), marker, { mode: 0o644, crashLabel: 'outputs-marker' });
+  return { generation: generation.number, paths: written };
+}
+
+export async function readOutputsMarker(certDir: string): Promise<OutputsMarker | null> {
+  return readJsonFile<OutputsMarker>(outputsMarkerPath(certDir));
+}
