@@ -1,0 +1,234 @@
+// Every way an HTTPS exchange can fail, mapped onto the error classes of src/errors.ts with a
+// stable code. The class decides what happens next (protocol.md §3.5): UnreachableError and
+// ProtocolError → the next endpoint is tried (exit 3 if none answers); TrustError → the others are
+// tried too, but the fix is configuration (exit 4); CredentialError → stop (exit 4).
+import { AutoenrollError, ConfigError, CredentialError, ProtocolError, TrustError, UnreachableError } from '../errors.js';
+import type { PeerCertificateSummary } from './peerCertificate.js';
+import { ProxyTunnelError } from './proxy.js';
+
+export const TransportErrorCode = {
+  DNS_NOT_FOUND: 'DNS_NOT_FOUND',
+  DNS_FAILED: 'DNS_FAILED',
+  CONNECTION_REFUSED: 'CONNECTION_REFUSED',
+  CONNECTION_RESET: 'CONNECTION_RESET',
+  NETWORK_UNREACHABLE: 'NETWORK_UNREACHABLE',
+  CONNECT_TIMEOUT: 'CONNECT_TIMEOUT',
+  RESPONSE_TIMEOUT: 'RESPONSE_TIMEOUT',
+  BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  HTTP_5XX: 'HTTP_5XX',
+  HTTP_NOT_FOUND: 'HTTP_NOT_FOUND',
+  HTTP_REDIRECT: 'HTTP_REDIRECT',
+  HTTP_STATUS: 'HTTP_STATUS',
+  HTTP_UNAUTHORIZED: 'HTTP_UNAUTHORIZED',
+  HTTP_FORBIDDEN: 'HTTP_FORBIDDEN',
+  PROXY_UNREACHABLE: 'PROXY_UNREACHABLE',
+  PROXY_TUNNEL_REFUSED: 'PROXY_TUNNEL_REFUSED',
+  PROXY_AUTH_REQUIRED: 'PROXY_AUTH_REQUIRED',
+  TLS_UNKNOWN_ISSUER: 'TLS_UNKNOWN_ISSUER',
+  TLS_SELF_SIGNED: 'TLS_SELF_SIGNED',
+  TLS_CERT_EXPIRED: 'TLS_CERT_EXPIRED',
+  TLS_CERT_NOT_YET_VALID: 'TLS_CERT_NOT_YET_VALID',
+  TLS_CERT_REVOKED: 'TLS_CERT_REVOKED',
+  TLS_CERT_INVALID: 'TLS_CERT_INVALID',
+  TLS_HOSTNAME_MISMATCH: 'TLS_HOSTNAME_MISMATCH',
+  TLS_HANDSHAKE_FAILED: 'TLS_HANDSHAKE_FAILED',
+  TLS_CLIENT_CERT_REJECTED: 'TLS_CLIENT_CERT_REJECTED',
+  INVALID_URL: 'INVALID_URL',
+  INSECURE_URL: 'INSECURE_URL',
+  ABORTED: 'ABORTED',
+} as const;
+export type TransportErrorCode = (typeof TransportErrorCode)[keyof typeof TransportErrorCode];
+
+/** What is known about the exchange when it failed. */
+export interface FailureContext {
+  url: string;
+  /** A client certificate was configured for this request. */
+  clientCertificate: boolean;
+  /** The failure happened while connecting (TCP, proxy tunnel or TLS handshake), not after. */
+  duringConnect: boolean;
+  /** Our own deadline fired: which one. */
+  timedOut?: 'connect' | 'response';
+  connectTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  /** The server certificate as seen during the handshake (also when it was refused). */
+  peerCertificate?: PeerCertificateSummary;
+  /** The server had sent no byte of HTTP on the connection that failed. */
+  nothingReceived?: boolean;
+}
+
+const UNKNOWN_ISSUER = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'CERT_UNTRUSTED',
+]);
+const SELF_SIGNED = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN']);
+const CERT_INVALID = new Set([
+  'CERT_SIGNATURE_FAILURE', 'CERT_CHAIN_TOO_LONG', 'INVALID_CA', 'INVALID_PURPOSE', 'PATH_LENGTH_EXCEEDED', 'CERT_REJECTED',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE', 'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY', 'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD', 'HOSTNAME_MISMATCH',
+]);
+/** TLS alerts a server sends when it does not accept (or did not get) our client certificate. */
+const CLIENT_CERT_ALERT = /ALERT_(BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_REQUIRED|CERTIFICATE_UNKNOWN|UNSUPPORTED_CERTIFICATE|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|ACCESS_DENIED|DECRYPT_ERROR)$/;
+
+function codeOf(error: unknown): string {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : '';
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function where(context: FailureContext): string {
+  try {
+    return new URL(context.url).host;
+  } catch {
+    return context.url;
+  }
+}
+
+function certificateText(peer: PeerCertificateSummary | undefined): string {
+  if (peer === undefined) return 'the server certificate';
+  return `the server certificate "${peer.subject}" (issued by "${peer.issuer}")`;
+}
+
+function day(date: Date): string {
+  return Number.isNaN(date.getTime()) ? 'an unknown date' : date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+}
+
+function trust(code: TransportErrorCode, message: string, context: FailureContext, cause: unknown): TrustError {
+  return new TrustError(`${where(context)}: ${message}`, code, context.url, { cause });
+}
+
+function unreachable(code: TransportErrorCode, message: string, context: FailureContext, cause: unknown): UnreachableError {
+  return new UnreachableError(`${where(context)}: ${message}`, [], code, { cause });
+}
+
+function classifyCertificate(code: string, context: FailureContext, cause: unknown): TrustError | undefined {
+  const peer = context.peerCertificate;
+  const cert = certificateText(peer);
+  if (UNKNOWN_ISSUER.has(code)) {
+    return trust(TransportErrorCode.TLS_UNKNOWN_ISSUER, `${cert} was issued by a CA that is not trusted (${code}). Fix: set trust.caFile to the CA that issued the server certificate (or add that CA to the system store).`, context, cause);
+  }
+  if (SELF_SIGNED.has(code)) {
+    return trust(TransportErrorCode.TLS_SELF_SIGNED, `${cert} is self-signed or chains to a root that is not trusted (${code}). Fix: set trust.caFile to that root CA.`, context, cause);
+  }
+  if (code === 'CERT_HAS_EXPIRED') {
+    return trust(TransportErrorCode.TLS_CERT_EXPIRED, `${cert} expired on ${peer ? day(peer.notAfter) : 'an earlier date'}. Fix: renew the server's TLS certificate (or check this machine's clock).`, context, cause);
+  }
+  if (code === 'CERT_NOT_YET_VALID') {
+    return trust(TransportErrorCode.TLS_CERT_NOT_YET_VALID, `${cert} is not valid before ${peer ? day(peer.notBefore) : 'a later date'}. Fix: check this machine's clock (and the server's certificate).`, context, cause);
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    const names = peer && peer.subjectAltNames.length > 0 ? peer.subjectAltNames.join(', ') : 'other names';
+    return trust(TransportErrorCode.TLS_HOSTNAME_MISMATCH, `${cert} is for ${names}, not for ${new URL(context.url).hostname}. Fix: use a URL with one of the certificate's names, or reissue the server certificate with this name.`, context, cause);
+  }
+  if (code === 'CERT_REVOKED') {
+    return trust(TransportErrorCode.TLS_CERT_REVOKED, `${cert} has been revoked. Fix: the server needs a new TLS certificate.`, context, cause);
+  }
+  if (CERT_INVALID.has(code)) {
+    return trust(TransportErrorCode.TLS_CERT_INVALID, `${cert} failed verification (${code}). Fix: check the server's certificate chain and trust.caFile.`, context, cause);
+  }
+  return undefined;
+}
+
+function clientCertificateRejected(context: FailureContext, cause: unknown, how: string): TrustError {
+  return trust(
+    TransportErrorCode.TLS_CLIENT_CERT_REJECTED,
+    `the server refused our client certificate (${how}). Fix: check that the certificate is valid, issued by a CA the server trusts, and allowed for this endpoint; if the server requires TLS 1.3 client authentication without renegotiation, check the endpoint's TLS settings.`,
+    context,
+    cause,
+  );
+}
+
+/** Classifies a failure thrown while sending a request or reading its answer. */
+export function classifyTransportError(error: unknown, context: FailureContext): AutoenrollError {
+  if (error instanceof AutoenrollError) return error;
+  if (context.timedOut === 'connect') {
+    return unreachable(TransportErrorCode.CONNECT_TIMEOUT, `no connection within ${context.connectTimeoutMs ?? '?'} ms (TCP connect and TLS handshake). The server is down, filtered by a firewall, or overloaded.`, context, error);
+  }
+  if (context.timedOut === 'response') {
+    return unreachable(TransportErrorCode.RESPONSE_TIMEOUT, `no complete answer within ${context.requestTimeoutMs ?? '?'} ms. The server accepted the connection but did not answer in time.`, context, error);
+  }
+  if (error instanceof ProxyTunnelError) {
+    if (error.status === 407) {
+      return new CredentialError(`the proxy ${error.proxy} requires authentication (HTTP 407). Fix: put the proxy credentials in the proxy URL or use a proxy that allows this machine.`, TransportErrorCode.PROXY_AUTH_REQUIRED, { cause: error });
+    }
+    const code = error.status === undefined ? TransportErrorCode.PROXY_UNREACHABLE : TransportErrorCode.PROXY_TUNNEL_REFUSED;
+    return unreachable(code, error.message, context, error);
+  }
+
+  const code = codeOf(error);
+  const certificateError = classifyCertificate(code, context, error);
+  if (certificateError !== undefined) return certificateError;
+
+  switch (code) {
+    case 'ENOTFOUND':
+      return unreachable(TransportErrorCode.DNS_NOT_FOUND, `the host name does not resolve (${code}). Check the URL and this machine's DNS.`, context, error);
+    case 'EAI_AGAIN':
+    case 'EAI_FAIL':
+      return unreachable(TransportErrorCode.DNS_FAILED, `DNS lookup failed (${code}); the DNS server did not answer.`, context, error);
+    case 'ECONNREFUSED':
+      return unreachable(TransportErrorCode.CONNECTION_REFUSED, 'connection refused: nothing listens on that port (service stopped or wrong port).', context, error);
+    case 'ENETUNREACH':
+    case 'EHOSTUNREACH':
+    case 'EADDRNOTAVAIL':
+      return unreachable(TransportErrorCode.NETWORK_UNREACHABLE, `no route to the server (${code}).`, context, error);
+    case 'ETIMEDOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return unreachable(TransportErrorCode.CONNECT_TIMEOUT, `connecting timed out (${code}).`, context, error);
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return unreachable(TransportErrorCode.RESPONSE_TIMEOUT, `the server did not answer in time (${code}).`, context, error);
+    default:
+      break;
+  }
+
+  if (context.clientCertificate && CLIENT_CERT_ALERT.test(code)) return clientCertificateRejected(context, error, `TLS alert ${code}`);
+  const closed = code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET';
+  // TLS 1.3 completes the client's handshake before the server has looked at our certificate: a
+  // refusal then shows up as the connection closing before any answer. Under TLS 1.2 (also during
+  // IIS's renegotiation) it is an alert or a reset in the handshake. Only with a certificate sent.
+  if (context.clientCertificate && closed && (context.duringConnect || context.nothingReceived === true)) {
+    return clientCertificateRejected(context, error, context.duringConnect ? 'the connection was closed during the TLS handshake' : 'the connection was closed right after the TLS handshake, before any answer');
+  }
+  if (closed) {
+    return unreachable(TransportErrorCode.CONNECTION_RESET, `the server closed the connection ${context.duringConnect ? 'during the TLS handshake' : 'before answering'} (${code}).`, context, error);
+  }
+  if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code === 'EPROTO' || context.duringConnect) {
+    const hint = context.clientCertificate ? '' : ' If the endpoint requires a client certificate, configure it (auth: certificate).';
+    return unreachable(TransportErrorCode.TLS_HANDSHAKE_FAILED, `TLS handshake failed: ${messageOf(error).split('\n')[0]} (${code || 'no code'}).${hint}`, context, error);
+  }
+  return new ProtocolError(`${where(context)}: the exchange failed: ${messageOf(error)}${code ? ` (${code})` : ''}`, 'TRANSPORT_FAILED', { cause: error });
+}
+
+/** A non-success HTTP status that carries no SOAP envelope, as an error. */
+export function classifyHttpStatus(status: number, context: FailureContext, location?: string): AutoenrollError {
+  if (status === 401 || status === 403) {
+    if (context.clientCertificate) return clientCertificateRejected(context, undefined, `HTTP ${status}`);
+    return new CredentialError(
+      `${where(context)}: the server refused our credentials (HTTP ${status}). Fix: check the username and password, and that this endpoint's authentication type matches the configuration.`,
+      status === 401 ? TransportErrorCode.HTTP_UNAUTHORIZED : TransportErrorCode.HTTP_FORBIDDEN,
+    );
+  }
+  if (status === 404) {
+    return unreachable(TransportErrorCode.HTTP_NOT_FOUND, `HTTP 404: no service at ${new URL(context.url).pathname} — wrong URL? Check the path (e.g. …/service.svc/CEP or …/service.svc) against the policy.`, context, undefined);
+  }
+  if (status >= 500) return unreachable(TransportErrorCode.HTTP_5XX, `HTTP ${status} without a SOAP fault: the web service is failing.`, context, undefined);
+  if (status >= 300 && status < 400) {
+    return new ProtocolError(`${where(context)}: HTTP ${status} redirect${location ? ` to ${location}` : ''}; redirects are not followed for enrollment requests. Fix: configure the final URL.`, TransportErrorCode.HTTP_REDIRECT);
+  }
+  return new ProtocolError(`${where(context)}: unexpected HTTP ${status}.`, TransportErrorCode.HTTP_STATUS);
+}
+
+/** Validates an endpoint URL before anything is sent: HTTPS only (passwords and keys travel here). */
+export function parseEndpointUrl(url: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`not a valid URL: ${JSON.stringify(url)}`, {}, TransportErrorCode.INVALID_URL);
+  }
+  if (parsed.protocol !== 'https:') {
+    throw new ConfigError(`${parsed.protocol}//${parsed.host}: only https:// endpoints are allowed`, {}, TransportErrorCode.INSECURE_URL);
+  }
+  return parsed;
+}
