@@ -1,7 +1,7 @@
 // Renewal requests (protocol.md §4.3, §4.4, §5.2): a PKCS#10 for the new (or same) key that
 // carries the old certificate, wrapped in CMS SignedData signed with the old certificate's key.
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import * as asn1js from 'asn1js';
+import type * as asn1js from 'asn1js';
 import { InputError } from '../errors.js';
 import { contextConstructed, integer, octetString, oid, raw, sequence, set, toDer } from './asn1Build.js';
 import { buildCsr, subjectKeyIdentifier, type CsrOptions, type PolicyExtension, type SanRequest } from './csr.js';

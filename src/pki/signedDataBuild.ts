@@ -1,5 +1,5 @@
 // CMS SignedData (RFC 5652) construction with asn1js; signatures by node:crypto via signWithKey.
-import * as asn1js from 'asn1js';
+import type * as asn1js from 'asn1js';
 import { createHash, type KeyObject } from 'node:crypto';
 import { algorithmIdentifier, attribute, contextConstructed, contextPrimitive, derSetOf, integer, octetString, oid, raw, sequence, set, toDer } from './asn1Build.js';
 import { digestOidForKey, signWithKey } from './csr.js';
