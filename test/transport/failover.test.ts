@@ -147,15 +147,15 @@ describe('withFailover (decisions)', () => {
 
   it('tries a breaker-tripped endpoint last on the next run', async () => {
     const breaker = new CircuitBreaker();
-    const run = () => {
+    const run = (endpoints = [ep('dead'), ep('alive')]) => {
       const tried: string[] = [];
-      return withFailover([ep('dead'), ep('alive')], async (endpoint) => {
+      return withFailover(endpoints, async (endpoint) => {
         tried.push(endpoint.url);
         if (endpoint.url === 'dead') throw new UnreachableError('refused', [], 'CONNECTION_REFUSED');
         return tried;
       }, { random: systemRandom, breaker, nowMs: () => 5_000 });
     };
-    await run();
+    expect((await rejection(run([ep('dead')]))).code).toBe('CONNECTION_REFUSED');
     for (let i = 0; i < 20; i++) expect((await run()).result).toEqual(['alive']);
   });
 });

@@ -278,6 +278,18 @@ describe.skipIf(!hasOpenssl)('HTTPS client', () => {
       });
     }
 
+    it('reports a TLS version mismatch as a handshake failure (an outage of that endpoint), not as a refused certificate', async () => {
+      const server = await startHttpsServer({ cert: pki.server.certPem, key: pki.server.keyPem, minVersion: 'TLSv1.3' });
+      try {
+        const error = await failure(newClient().post(server.url, '<x/>', { clientCertificate: { certPem: pki.client.certPem, keyPem: pki.client.keyPem } }));
+        expect(error).toBeInstanceOf(UnreachableError);
+        expect(error.code).toBe('TLS_HANDSHAKE_FAILED');
+      } finally {
+        await client.close();
+        await server.close();
+      }
+    });
+
     it('caps TLS at 1.2 by default when a client certificate is sent (IIS renegotiation)', async () => {
       let protocol: string | null = null;
       const server = await startHttpsServer({

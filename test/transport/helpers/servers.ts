@@ -60,6 +60,7 @@ export async function startHttpsServer(options: {
   /** Require a client certificate verified against this CA. */
   clientCa?: string;
   maxVersion?: 'TLSv1.2' | 'TLSv1.3';
+  minVersion?: 'TLSv1.2' | 'TLSv1.3';
   handler?: Handler;
   path?: string;
 }): Promise<Listener & { peerSubjects: string[] }> {
@@ -69,6 +70,7 @@ export async function startHttpsServer(options: {
       cert: options.cert,
       key: options.key,
       ...(options.maxVersion ? { maxVersion: options.maxVersion } : {}),
+      ...(options.minVersion ? { minVersion: options.minVersion } : {}),
       ...(options.clientCa ? { ca: options.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
     },
     (req, res) => {
