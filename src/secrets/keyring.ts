@@ -1,0 +1,74 @@
+// The OS keyring (Secret Service on Linux, Keychain on macOS, Credential Manager on Windows)
+// through @napi-rs/keyring, an optional dependency loaded only when a keyring reference is used.
+// Entries live under service "autoenroll", account = the reference's name.
+import { CredentialError } from '../errors.js';
+
+export const KEYRING_SERVICE = 'autoenroll';
+
+interface KeyringEntry {
+  getPassword(): Promise<string | null>;
+  setPassword(password: string): Promise<void>;
+  deletePassword(): Promise<boolean>;
+}
+type EntryConstructor = new (service: string, account: string) => KeyringEntry;
+
+let loaded: Promise<EntryConstructor> | undefined;
+
+async function loadEntry(): Promise<EntryConstructor> {
+  loaded ??= import('@napi-rs/keyring').then(
+    (module) => module.AsyncEntry as unknown as EntryConstructor,
+    (error: unknown) => {
+      loaded = undefined;
+      throw new CredentialError(
+        'the OS keyring cannot be used: the optional module @napi-rs/keyring is not installed for this platform ' +
+          `(${(error as Error).message.split('\n')[0]}); install it (npm install @napi-rs/keyring), or reference the password with { env }, { file } or { systemdCredential }`,
+        'SECRET_KEYRING_UNAVAILABLE',
+      );
+    },
+  );
+  return loaded;
+}
+
+function unavailable(name: string, error: unknown, env: NodeJS.ProcessEnv): CredentialError {
+  const hint =
+    process.platform === 'linux' && !env.DBUS_SESSION_BUS_ADDRESS
+      ? ' There is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set), so no Secret Service can be reached; on a server, prefer { systemdCredential } or a 0600 { file }.'
+      : ' Is a Secret Service (gnome-keyring, KWallet) running and unlocked for this user?';
+  return new CredentialError(`the OS keyring could not be used for "${name}": ${(error as Error).message}.${hint}`, 'SECRET_KEYRING_UNAVAILABLE', { cause: error });
+}
+
+export async function readKeyring(name: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const Entry = await loadEntry();
+  let value: string | null;
+  try {
+    value = await new Entry(KEYRING_SERVICE, name).getPassword();
+  } catch (error) {
+    throw unavailable(name, error, env);
+  }
+  if (value === null || value === '') {
+    const hint = process.platform === 'linux' && !env.DBUS_SESSION_BUS_ADDRESS ? ' (and no D-Bus session bus is available to reach a Secret Service)' : '';
+    throw new CredentialError(
+      `no password is stored in the OS keyring under service "${KEYRING_SERVICE}", account "${name}"${hint}; store one with: autoenroll credentials set ${name}`,
+      'SECRET_KEYRING_MISSING',
+    );
+  }
+  return value;
+}
+
+export async function writeKeyring(name: string, password: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const Entry = await loadEntry();
+  try {
+    await new Entry(KEYRING_SERVICE, name).setPassword(password);
+  } catch (error) {
+    throw unavailable(name, error, env);
+  }
+}
+
+export async function deleteKeyring(name: string, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  const Entry = await loadEntry();
+  try {
+    return await new Entry(KEYRING_SERVICE, name).deletePassword();
+  } catch (error) {
+    throw unavailable(name, error, env);
+  }
+}
