@@ -30,7 +30,7 @@ describe('OS keyring', () => {
   });
 
   const env = (extra: Record<string, string> = {}) => {
-    const base = { ...process.env, HOME: work, XDG_DATA_HOME: path.join(work, 'data'), XDG_RUNTIME_DIR: work, ...extra };
+    const base: NodeJS.ProcessEnv = { ...process.env, HOME: work, XDG_DATA_HOME: path.join(work, 'data'), XDG_RUNTIME_DIR: work, ...extra };
     delete base.DBUS_SESSION_BUS_ADDRESS;
     return base;
   };

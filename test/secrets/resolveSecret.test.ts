@@ -75,7 +75,7 @@ describe('resolveSecret', () => {
   });
 
   it('explains that a systemd credential needs LoadCredential when not run by systemd', async () => {
-    const error = await resolveSecret({ systemdCredential: 'enroll' }, { env: {} }).catch((e: unknown) => e as Error);
+    const error = (await resolveSecret({ systemdCredential: 'enroll' }, { env: {} }).catch((e: unknown) => e)) as Error;
     expect(error).toMatchObject({ code: 'SECRET_SYSTEMD_UNAVAILABLE' });
     expect(error.message).toContain('LoadCredential=enroll:');
   });
