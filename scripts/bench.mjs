@@ -1,14 +1,15 @@
 // Runs every bench/*.ts module (each exports `run(): Promise<BenchResult[]>`), prints a table and
 // exits non-zero when a median exceeds its budget. Usage: npm run bench [-- name-filter]
 import { build } from 'esbuild';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const filter = process.argv[2];
 const files = readdirSync('bench').filter((f) => f.endsWith('.ts') && f !== 'types.ts' && (!filter || f.includes(filter)));
-const outdir = mkdtempSync(join(tmpdir(), 'autoenroll-bench-'));
+mkdirSync('node_modules/.cache', { recursive: true });
+// Inside the repository so that bundled benches resolve the external packages from node_modules.
+const outdir = mkdtempSync(join('node_modules/.cache', 'autoenroll-bench-'));
 let failed = false;
 try {
   await build({
