@@ -1,7 +1,155 @@
-// Placeholder until this command lands; the owning module replaces this file.
-import { InternalError } from '../../errors.js';
+// `autoenroll policy [--file RESPONSE.xml]`: decode a GetPoliciesResponse and show its templates,
+// CAs and enrollment URIs (a table, or one JSON document with --json). With --file the response
+// is read from disk (bare body or full envelope); without it the policy is fetched live from the
+// configured policy servers (fetchLivePolicies).
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { InputError, ProtocolError, UsageError } from '../../errors.js';
+import { describeCertificate } from '../../pki/certInfo.js';
+import type { PolicyResponse, Template } from '../../protocol/policyModel.js';
+import { DEFAULT_XML_LIMITS } from '../../protocol/xml.js';
+import { parseGetPoliciesResponse } from '../../protocol/xcepResponse.js';
 import type { CommandContext } from '../context.js';
 
-export async function run(_options: unknown, _context: CommandContext): Promise<number> {
-  throw new InternalError('the "policy" command is not available in this build yet', 'NOT_IMPLEMENTED');
+export interface PolicyOptions {
+  file?: string;
+}
+
+/** One decoded policy and where it came from (a file path or a CEP URL). */
+export interface PolicySourceResult {
+  source: string;
+  policy: PolicyResponse;
+}
+
+export async function run(options: PolicyOptions, context: CommandContext): Promise<number> {
+  const results = options.file !== undefined ? [await readPolicyFile(resolve(context.cwd, options.file))] : await fetchLivePolicies(context);
+  if (context.globals.json) {
+    const documents = results.map((r) => ({ source: r.source, ...policyToJson(r.policy) }));
+    context.stdout.write(`${JSON.stringify(documents.length === 1 ? documents[0] : documents, null, 2)}\n`);
+  } else {
+    context.stdout.write(results.map((r) => formatPolicy(r.source, r.policy)).join('\n'));
+  }
+  return 0;
+}
+
+/** The live path: fetch GetPolicies from the configured policy servers. */
+async function fetchLivePolicies(_context: CommandContext): Promise<PolicySourceResult[]> {
+  throw new UsageError('policy: --file RESPONSE.xml is needed until a configuration with policy servers is given', 'POLICY_FILE_REQUIRED');
+}
+
+export async function readPolicyFile(path: string): Promise<PolicySourceResult> {
+  let bytes: Buffer;
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new InputError(`${path} is not a file`, 'FILE_NOT_REGULAR');
+    if (info.size > DEFAULT_XML_LIMITS.maxBytes) throw new InputError(`${path} is larger than the ${DEFAULT_XML_LIMITS.maxBytes}-byte limit for a policy response`, 'XML_TOO_LARGE');
+    bytes = await readFile(path);
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InputError(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : ((error as Error).message ?? String(error))}`, 'FILE_UNREADABLE');
+  }
+  try {
+    return { source: path, policy: parseGetPoliciesResponse(bytes) };
+  } catch (error) {
+    // A saved file is local input: the same causes, but exit 4 rather than "endpoint unhealthy".
+    if (error instanceof ProtocolError) throw new InputError(`${path}: ${error.message}`, error.code, { cause: error });
+    throw error;
+  }
+}
+
+/** Plain JSON: byte fields `xDer` become base64 strings named `xBase64`. */
+export function policyToJson(policy: PolicyResponse): Record<string, unknown> {
+  const convert = (value: unknown): unknown => {
+    if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+    if (Array.isArray(value)) return value.map(convert);
+    if (value !== null && typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [key, v] of Object.entries(value)) out[v instanceof Uint8Array && key.endsWith('Der') ? `${key.slice(0, -3)}Base64` : key] = convert(v);
+      return out;
+    }
+    return value;
+  };
+  const json = convert(policy) as Record<string, unknown>;
+  json.cas = policy.cas.map((ca, i) => ({ ...(json.cas as Record<string, unknown>[])[i], ...caSummary(ca.certificateDer) }));
+  return json;
+}
+
+function caSummary(der: Uint8Array): { subject: string | null; notAfter: string | null; thumbprintSha1: string | null } {
+  try {
+    const d = describeCertificate(der);
+    return { subject: d.subject, notAfter: d.notAfter.toISOString(), thumbprintSha1: d.thumbprintSha1 };
+  } catch {
+    return { subject: null, notAfter: null, thumbprintSha1: null };
+  }
+}
+
+/** 31536000 → "365d", 3628800 → "42d", 7200 → "2h". */
+export function formatSeconds(seconds: number | null): string {
+  if (seconds === null) return '-';
+  if (seconds >= 86400 && seconds % 86400 === 0) return `${seconds / 86400}d`;
+  if (seconds >= 3600 && seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds >= 60 && seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
+}
+
+const yesNo = (b: boolean): string => (b ? 'yes' : 'no');
+
+function subjectSource(t: Template): string {
+  const s = t.flags.subjectName;
+  const parts: string[] = [];
+  if (s.enrolleeSuppliesSubject) parts.push('request');
+  else if (s.enrolleeSuppliesSubjectAltName) parts.push('request SAN');
+  else parts.push('AD');
+  if (s.oldCertSuppliesSubjectAndAltName) parts.push('+old cert');
+  return parts.join(' ');
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? '').length)));
+  return rows.map((r) => `  ${r.map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col]!))).join('  ')}`.trimEnd()).join('\n');
+}
+
+export function formatPolicy(source: string, policy: PolicyResponse): string {
+  const lines: string[] = [];
+  lines.push(`Policy ${policy.policyId}${policy.policyFriendlyName ? ` "${policy.policyFriendlyName}"` : ''}  (${source})`);
+  const refresh = policy.nextUpdateHours !== null ? `next update in ${policy.nextUpdateHours} h` : 'no next-update hint';
+  lines.push(`  ${refresh}${policy.policiesNotChanged === true ? '; policies not changed since lastUpdate' : ''}`);
+  lines.push('', `Templates (${policy.templates.length})`);
+  if (policy.templates.length > 0) {
+    const rows = [['NAME', 'OID', 'SCHEMA', 'VALIDITY', 'RENEWAL', 'KEY', 'KBR', 'PEND', 'SUBJECT', 'ENROLL', 'AUTO', 'CAS']];
+    for (const t of policy.templates) {
+      const k = t.keyRequirements;
+      const algorithm = k.algorithmOid?.defaultName ?? k.algorithmOid?.value ?? 'RSA';
+      rows.push([
+        t.commonName,
+        t.oid?.value ?? (t.oidReference !== null ? `(ref ${t.oidReference})` : '-'),
+        t.schemaVersion !== null ? String(t.schemaVersion) : '-',
+        formatSeconds(t.validitySeconds),
+        formatSeconds(t.renewalSeconds),
+        `${algorithm}${k.minimalKeyLength !== null ? ` ${k.minimalKeyLength}` : ''}`,
+        yesNo(t.flags.enrollment.allowKeyBasedRenewal),
+        yesNo(t.flags.enrollment.pendAllRequests),
+        subjectSource(t),
+        yesNo(t.permission.enroll),
+        yesNo(t.permission.autoEnroll),
+        t.caReferences.length ? t.caReferences.join(',') : '-',
+      ]);
+    }
+    lines.push(table(rows));
+  }
+  lines.push('', `CAs (${policy.cas.length})`);
+  for (const ca of policy.cas) {
+    const summary = caSummary(ca.certificateDer);
+    const expiry = summary.notAfter ? `, expires ${summary.notAfter.slice(0, 10)}` : '';
+    lines.push(`  [${ca.referenceId}] ${summary.subject ?? '(unreadable certificate)'}${expiry}, enroll permission: ${yesNo(ca.enrollPermission)}`);
+    if (ca.enrollmentUris.length > 0) {
+      const rows = [['PRIORITY', 'AUTH', 'USE', 'URI']];
+      for (const u of ca.enrollmentUris) {
+        rows.push([u.priority !== null ? String(u.priority) : '-', `${u.authentication} (${u.clientAuthentication})`, u.renewalOnly ? 'renewal only' : 'new + renewal', u.uri]);
+      }
+      lines.push(table(rows).replace(/^ {2}/gm, '      '));
+    }
+  }
+  return `${lines.join('\n')}\n`;
 }
