@@ -1,0 +1,189 @@
+// The service definitions for each OS, rendered from the paths of this installation. The copies
+// in service/ are these renders with the default paths (a test keeps them in sync).
+import path from 'node:path';
+
+export interface ServiceParams {
+  /** Absolute path of the node binary. */
+  nodePath: string;
+  /** Absolute path of bin/autoenroll.js. */
+  cliPath: string;
+  /** Absolute path of the configuration file. */
+  configPath: string;
+  /** systemd credential names the config reads (`password: { systemdCredential: NAME }`). */
+  credentials: string[];
+  /** Folders outside the state folder the service writes (output files); ReadWritePaths under ProtectSystem=strict. */
+  writablePaths: string[];
+}
+
+export const SYSTEMD_UNIT_NAME = 'autoenroll.service';
+export const LAUNCHD_LABEL = 'com.autoenroll.agent';
+export const WINDOWS_SERVICE_NAME = 'autoenroll';
+
+export const DEFAULT_SERVICE_PARAMS: ServiceParams = {
+  nodePath: '/usr/bin/node',
+  cliPath: '/usr/lib/node_modules/autoenroll/bin/autoenroll.js',
+  configPath: '/etc/autoenroll/config.yaml',
+  credentials: [],
+  writablePaths: [],
+};
+
+/** systemd quoting for one ExecStart word: double quotes when it has spaces or specials; `%` and `$` escaped. */
+function systemdWord(word: string): string {
+  const escaped = word.replace(/%/g, '%%').replace(/\$/g, '$$$$');
+  return /[\s"'\\;]/.test(escaped) ? `"${escaped.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : escaped;
+}
+
+export function renderSystemdUnit(p: ServiceParams): string {
+  const execStart = [p.nodePath, p.cliPath, 'run', '--config', p.configPath].map(systemdWord).join(' ');
+  const credentialLines =
+    p.credentials.length > 0
+      ? p.credentials.map((name) => `LoadCredential=${name}:/etc/autoenroll/credentials/${name}`)
+      : [
+          '# No `password: { systemdCredential: NAME }` in the config. To use one, put the password in a',
+          '# 0600 file and uncomment (a LoadCredential= whose file is missing stops the unit from starting):',
+          '#LoadCredential=enrollment-password:/etc/autoenroll/credentials/enrollment-password',
+        ];
+  const writable = p.writablePaths.length > 0 ? [`ReadWritePaths=${p.writablePaths.map(systemdWord).join(' ')}`] : [
+    '# Output files outside /var/lib/autoenroll need their folders listed here (ProtectSystem=strict):',
+    '#ReadWritePaths=/etc/ssl/autoenroll',
+  ];
+  return `# autoenroll: certificate autoenrollment from AD CS web services (CEP/CES), as a service.
+# Written by \`autoenroll service install\`; reload after editing: systemctl daemon-reload.
+[Unit]
+Description=autoenroll certificate autoenrollment agent
+Wants=network-online.target
+After=network-online.target time-sync.target
+
+[Service]
+# READY=1 is sent once the control socket listens, before the first pass (which may wait on the network).
+Type=notify
+# Node cannot send Unix datagrams, so readiness goes through the systemd-notify tool; with the empty
+# capability set below that child cannot claim the main pid, so NotifyAccess=main would drop it.
+NotifyAccess=all
+ExecStart=${execStart}
+ExecReload=/bin/kill -HUP $MAINPID
+# SIGTERM to the agent only: it finishes the current step (a request, a hook) and exits; whatever is
+# left after TimeoutStopSec is killed.
+KillMode=mixed
+TimeoutStopSec=90s
+Restart=on-failure
+RestartSec=30s
+
+# stateDir (keys, certificates, pending requests, control socket, metrics.prom) defaults to this.
+StateDirectory=autoenroll
+StateDirectoryMode=0700
+ConfigurationDirectory=autoenroll
+UMask=0077
+${credentialLines.join('\n')}
+${writable.join('\n')}
+
+# Hardening. Runs as root so deploy hooks can reload other services, but without capabilities.
+ProtectSystem=strict
+ProtectHome=yes
+PrivateTmp=yes
+PrivateDevices=yes
+NoNewPrivileges=yes
+CapabilityBoundingSet=
+AmbientCapabilities=
+RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
+RestrictNamespaces=yes
+RestrictRealtime=yes
+RestrictSUIDSGID=yes
+LockPersonality=yes
+ProtectClock=yes
+ProtectHostname=yes
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+SystemCallArchitectures=native
+SystemCallFilter=@system-service
+SystemCallErrorNumber=EPERM
+# Deliberately not MemoryDenyWriteExecute=yes: V8's JIT needs writable+executable memory and
+# node aborts at start-up under it.
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+
+function xml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+export function renderLaunchdPlist(p: ServiceParams): string {
+  const args = [p.nodePath, p.cliPath, 'run', '--config', p.configPath].map((a) => `    <string>${xml(a)}</string>`).join('\n');
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<!-- autoenroll: certificate autoenrollment agent. Written by \`autoenroll service install\` to
+     /Library/LaunchDaemons; started with \`launchctl bootstrap system <this file>\`. -->
+<plist version="1.0">
+<dict>
+  <key>Label</key>
+  <string>${LAUNCHD_LABEL}</string>
+  <key>ProgramArguments</key>
+  <array>
+${args}
+  </array>
+  <key>RunAtLoad</key>
+  <true/>
+  <!-- Restart after a crash, not after a clean exit (SIGTERM from launchctl bootout). -->
+  <key>KeepAlive</key>
+  <dict>
+    <key>SuccessfulExit</key>
+    <false/>
+  </dict>
+  <key>ThrottleInterval</key>
+  <integer>30</integer>
+  <key>ExitTimeOut</key>
+  <integer>90</integer>
+  <key>ProcessType</key>
+  <string>Background</string>
+  <!-- 0077: keys and state are readable by root only. -->
+  <key>Umask</key>
+  <integer>63</integer>
+  <key>StandardErrorPath</key>
+  <string>/Library/Logs/autoenroll.log</string>
+</dict>
+</plist>
+`;
+}
+
+/** Windows command-line quoting (CommandLineToArgvW rules) for one argument. */
+function windowsArg(arg: string): string {
+  if (arg !== '' && !/[\s"]/.test(arg)) return arg;
+  return `"${arg.replace(/(\\*)"/g, '$1$1\\"').replace(/(\\+)$/, '$1$1')}"`;
+}
+
+/**
+ * The sc.exe invocations that register the Windows service, as argv lists. sc.exe wants each
+ * `option=` followed by its value as a separate argument; binPath is one argument holding the
+ * whole quoted command line.
+ */
+export function windowsServiceCommands(p: ServiceParams): string[][] {
+  const binPath = [p.nodePath, p.cliPath, 'run', '--config', p.configPath].map(windowsArg).join(' ');
+  return [
+    ['sc.exe', 'create', WINDOWS_SERVICE_NAME, 'binPath=', binPath, 'start=', 'delayed-auto', 'DisplayName=', 'autoenroll certificate autoenrollment'],
+    ['sc.exe', 'description', WINDOWS_SERVICE_NAME, 'Certificate autoenrollment from AD CS web services (CEP/CES) with key-based renewal'],
+    ['sc.exe', 'failure', WINDOWS_SERVICE_NAME, 'reset=', '86400', 'actions=', 'restart/30000/restart/60000/restart/300000'],
+    ['sc.exe', 'start', WINDOWS_SERVICE_NAME],
+  ];
+}
+
+export function defaultUnitDir(platform: NodeJS.Platform): string | null {
+  if (platform === 'linux') return '/etc/systemd/system';
+  if (platform === 'darwin') return '/Library/LaunchDaemons';
+  return null;
+}
+
+export function unitFileName(platform: NodeJS.Platform): string | null {
+  if (platform === 'linux') return SYSTEMD_UNIT_NAME;
+  if (platform === 'darwin') return `${LAUNCHD_LABEL}.plist`;
+  return null;
+}
+
+export function unitFilePath(platform: NodeJS.Platform, unitDir: string | undefined): string | null {
+  const dir = unitDir ?? defaultUnitDir(platform);
+  const name = unitFileName(platform);
+  return dir && name ? path.join(dir, name) : null;
+}
