@@ -118,12 +118,21 @@ export function buildProgram(context: Omit<CommandContext, 'globals'>, onExit: (
     .command('approve <requestId>')
     .description('approve a pending request on a running lab')
     .option('--dir <dir>', 'lab state folder')
-    .action(dispatch(() => import('./commands/labApprove.js')));
+    .action(withLabDir(dispatch(() => import('./commands/labApprove.js'))));
   lab
     .command('deny <requestId>')
     .description('deny a pending request on a running lab')
     .option('--dir <dir>', 'lab state folder')
-    .action(dispatch(() => import('./commands/labDeny.js')));
+    .action(withLabDir(dispatch(() => import('./commands/labDeny.js'))));
+
+  // `lab approve ID --dir D`: commander hands --dir to the parent `lab`; give it back.
+  function withLabDir(action: (...args: unknown[]) => Promise<void>) {
+    return (...args: unknown[]) => {
+      const command = args[args.length - 1] as Command;
+      if (command.opts().dir === undefined && command.parent?.opts().dir !== undefined) command.setOptionValue('dir', command.parent.opts().dir);
+      return action(...args);
+    };
+  }
 
   program
     .command('demo')

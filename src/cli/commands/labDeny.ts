@@ -1,7 +1,8 @@
-// Placeholder until this command lands; the owning module replaces this file.
-import { InternalError } from '../../errors.js';
+// `autoenroll lab deny ID`: CA manager denial of a pending lab request.
+import { runLabDecision } from '../../lab/labDecisionCommand.js';
+import type { LabDecisionOptions } from '../../lab/labDecisionCommand.js';
 import type { CommandContext } from '../context.js';
 
-export async function run(_options: unknown, _context: CommandContext): Promise<number> {
-  throw new InternalError('the "labDeny" command is not available in this build yet', 'NOT_IMPLEMENTED');
+export function run(options: LabDecisionOptions, context: CommandContext): Promise<number> {
+  return runLabDecision('denied', options, context);
 }
