@@ -134,7 +134,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       serials.add(describeCertificate(der).serialHex);
       await writeFile(join(dir, 'revoked.json'), `${JSON.stringify([...serials])}\n`, { mode: 0o600 });
     },
-    setFault: (name, fault) => server.setFault(findEndpoint(name), fault),
+    setFault: async (name, fault) => server.setFault(findEndpoint(name), fault),
     requestLog: () => log.all(),
     close: () => server.close(),
   };
