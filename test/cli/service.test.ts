@@ -1,0 +1,94 @@
+import { mkdtempSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
+import { run as serviceRun } from '../../src/cli/commands/service.js';
+import { captureContext } from '../helpers/cliContext.js';
+
+function configIn(dir: string): string {
+  const file = path.join(dir, 'config.yaml');
+  writeFileSync(
+    file,
+    `stateDir: ./state
+policyServers:
+  - url: https://cep.example.com/CEP
+    auth: username
+    username: EXAMPLE\\enroll
+    password: { systemdCredential: enrollment-password }
+certificates:
+  - id: web
+    template: WebServer
+    output: { cert: /etc/ssl/autoenroll/web.pem, key: /etc/ssl/autoenroll/web.key, chain: ./state/out/chain.pem }
+`,
+  );
+  return file;
+}
+
+describe('autoenroll service', () => {
+  it('install --unit-dir writes a unit for this installation and only prints the activation', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ae-svc-'));
+    const config = configIn(dir);
+    const unitDir = path.join(dir, 'units');
+    const ctx = captureContext();
+    const code = await runCli(['--config', config, 'service', 'install', '--unit-dir', unitDir], ctx);
+    expect(ctx.err()).toBe('');
+    expect(code).toBe(0);
+    const unitPath = path.join(unitDir, 'autoenroll.service');
+    const unit = readFileSync(unitPath, 'utf8');
+    expect(statSync(unitPath).mode & 0o777).toBe(0o644);
+    expect(unit).toMatch(new RegExp(`^ExecStart=${process.execPath.replace(/[/.]/g, '\\$&')} \\S+autoenroll\\.js run --config ${config.replace(/[/.]/g, '\\$&')}$`, 'm'));
+    expect(unit).toContain('LoadCredential=enrollment-password:/etc/autoenroll/credentials/enrollment-password\n');
+    // Output folders outside stateDir become writable; the one inside it already is.
+    expect(unit).toContain('ReadWritePaths=/etc/ssl/autoenroll\n');
+    expect(ctx.out()).toContain('systemctl daemon-reload');
+    expect(ctx.out()).toContain('systemctl enable --now autoenroll.service');
+  });
+
+  it('--dry-run prints the unit and the commands and writes nothing', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ae-svc-'));
+    const ctx = captureContext();
+    const code = await runCli(['--config', configIn(dir), '--json', 'service', 'install', '--dry-run'], ctx);
+    expect(code).toBe(0);
+    const out = JSON.parse(ctx.out()) as { dryRun: boolean; unitPath: string; steps: Array<{ kind: string; path?: string; argv?: string[]; content?: string }> };
+    expect(out.dryRun).toBe(true);
+    expect(out.unitPath).toBe('/etc/systemd/system/autoenroll.service');
+    expect(out.steps.map((s) => s.kind)).toEqual(['write', 'run', 'run']);
+    expect(out.steps[0]!.content).toContain('Type=notify');
+    expect(out.steps[2]!.argv).toEqual(['systemctl', 'enable', '--now', 'autoenroll.service']);
+    expect(existsSync('/etc/systemd/system/autoenroll.service') && readFileSync('/etc/systemd/system/autoenroll.service', 'utf8').includes(dir)).toBe(false);
+  });
+
+  it('uninstall --unit-dir removes the staged unit', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ae-svc-'));
+    const config = configIn(dir);
+    const unitDir = path.join(dir, 'units');
+    await runCli(['--config', config, 'service', 'install', '--unit-dir', unitDir], captureContext());
+    const ctx = captureContext();
+    expect(await runCli(['--config', config, 'service', 'uninstall', '--unit-dir', unitDir], ctx)).toBe(0);
+    expect(existsSync(path.join(unitDir, 'autoenroll.service'))).toBe(false);
+    expect(ctx.out()).toContain('systemctl disable --now autoenroll.service');
+  });
+
+  it('on macOS installs a LaunchDaemon and bootstraps it; on Windows registers with sc.exe', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ae-svc-'));
+    const config = configIn(dir);
+    const mac = captureContext();
+    await serviceRun({ verb: 'install', dryRun: true, platform: 'darwin' }, { ...mac, globals: { config, json: true, verbose: false, quiet: false } });
+    const macPlan = JSON.parse(mac.out()) as { unitPath: string; steps: Array<{ argv?: string[] }> };
+    expect(macPlan.unitPath).toBe('/Library/LaunchDaemons/com.autoenroll.agent.plist');
+    expect(macPlan.steps[1]!.argv).toEqual(['launchctl', 'bootstrap', 'system', '/Library/LaunchDaemons/com.autoenroll.agent.plist']);
+
+    const win = captureContext();
+    await serviceRun({ verb: 'install', dryRun: true, platform: 'win32' }, { ...win, globals: { config, json: false, verbose: false, quiet: false } });
+    expect(win.out()).toMatch(/run sc\.exe create autoenroll binPath= ".*run --config .*config\.yaml" start= delayed-auto/);
+    expect(win.out()).toContain('error 1053');
+  });
+
+  it('status reports that no service answers when none runs', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ae-svc-'));
+    const ctx = captureContext();
+    await runCli(['--config', configIn(dir), 'service', 'status', '--unit-dir', path.join(dir, 'units')], ctx);
+    expect(ctx.out()).toContain('live: no running service answers on the control socket');
+  });
+});
