@@ -16,6 +16,7 @@ import {
   listGenerations,
   readGenerationAt,
   readMeta,
+  readPointer,
   rollbackTo,
 } from './generations.js';
 import { acquireLock } from './lock.js';
@@ -97,6 +98,12 @@ function certificateStore(id: string, dir: string): CertificateStore {
     },
 
     async currentMeta() {
+      // Fast path for `status`: a numbered folder is only ever renamed into place complete.
+      const pointer = await readPointer(dir);
+      if (pointer !== null) {
+        const meta = await readMeta(layout(dir).live(pointer));
+        if (meta !== null) return { number: pointer, meta };
+      }
       const number = await currentNumber(dir);
       if (number === null) return null;
       const meta = await readMeta(layout(dir).live(number));
