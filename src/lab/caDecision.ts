@@ -69,7 +69,12 @@ export function decide(input: DecisionInput): Decision {
   const versionProblem = checkVersion(csr, template);
   if (versionProblem) return versionProblem;
 
-  const keyBits = publicKeyBits(csr.publicKeySpkiDer);
+  let keyBits: number;
+  try {
+    keyBits = publicKeyBits(csr.publicKeySpkiDer);
+  } catch {
+    return reject(HRESULT.CRYPT_E_ASN1_BADTAG, 'The public key of the request cannot be read.', false);
+  }
   if (keyBits < template.minimalKeyLength) {
     return reject(HRESULT.CERTSRV_E_KEY_LENGTH, `The public key does not meet the minimum size required by the specified certificate template (${keyBits} < ${template.minimalKeyLength} bits).`, true, template.name);
   }
