@@ -8,7 +8,11 @@ import type { Store } from '../store/storeTypes.js';
 import type { HttpsClient } from '../transport/httpsClient.js';
 import type { CertificateStatus, PlannedStep } from './plannerTypes.js';
 
-export type PassOperation = 'pulse' | 'enroll' | 'renew' | 'retrieve';
+/**
+ * 'scheduled' is the service's own timed pass (per-host renewal slot, backoff and poll cadence
+ * apply); the others are someone asking now (cli.md commands; 'pulse' also refreshes the policy).
+ */
+export type PassOperation = 'scheduled' | 'pulse' | 'enroll' | 'renew' | 'retrieve';
 
 export interface PassOptions {
   operation: PassOperation;
@@ -48,6 +52,8 @@ export interface CertificateResult {
   /** Display state after the pass (cli.md `status` states). */
   status: CertificateStatus;
   error: ErrorJson | null;
+  /** This certificate's exit code (cli.md); the pass's exitCode aggregates them. */
+  exitCode?: number;
   message?: string;
   /** The generation now current, and facts of its certificate. */
   generation: number | null;

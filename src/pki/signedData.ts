@@ -41,7 +41,10 @@ export function readSignedData(der: Uint8Array, what = 'CMS'): SignedData {
   let content: Uint8Array | undefined;
   if (encap[1] !== undefined) {
     const inner = at(children(expectTag(encap[1], context(0, true), `${what} eContent`), `${what} eContent`), 0, `${what} eContent`);
-    content = readOctetString(inner, `${what} eContent`);
+    // BER allows the constructed form (pkijs and some CAs write it): concatenate its segments.
+    content = inner.tag === (Tag.OCTET_STRING | 0x20)
+      ? Buffer.concat(children(inner, `${what} eContent`).map((segment) => readOctetString(segment, `${what} eContent segment`)))
+      : readOctetString(inner, `${what} eContent`);
   }
   const certificates: Tlv[] = [];
   let index = 3;

@@ -1,7 +1,20 @@
-// Placeholder until this command lands; the owning module replaces this file.
-import { InternalError } from '../../errors.js';
+// `autoenroll renew [--id ID] [--force] [--reuse-key]`: key-based renewal now. Without --force only
+// certificates inside their renewal window are renewed; an expired certificate exits 7 (key-based
+// renewal is impossible; `autoenroll enroll` with credentials recovers it).
+import { runAgentCommand } from '../agentRuntime.js';
 import type { CommandContext } from '../context.js';
 
-export async function run(_options: unknown, _context: CommandContext): Promise<number> {
-  throw new InternalError('the "renew" command is not available in this build yet', 'NOT_IMPLEMENTED');
+export interface RenewOptions {
+  id?: string;
+  force?: boolean;
+  reuseKey?: boolean;
+}
+
+export async function run(options: RenewOptions, context: CommandContext): Promise<number> {
+  return runAgentCommand(context, {
+    operation: 'renew',
+    ...(options.id !== undefined ? { ids: [options.id] } : {}),
+    ...(options.force ? { force: true } : {}),
+    ...(options.reuseKey ? { reuseKey: true } : {}),
+  });
 }

@@ -1,7 +1,12 @@
-// Placeholder until this command lands; the owning module replaces this file.
-import { InternalError } from '../../errors.js';
+// `autoenroll retrieve [--id ID]`: QueryTokenStatus for pending requests, at the CES that accepted
+// them; installs what was issued (exit 0), reports what is still pending (5) or was denied (2).
+import { runAgentCommand } from '../agentRuntime.js';
 import type { CommandContext } from '../context.js';
 
-export async function run(_options: unknown, _context: CommandContext): Promise<number> {
-  throw new InternalError('the "retrieve" command is not available in this build yet', 'NOT_IMPLEMENTED');
+export interface RetrieveOptions {
+  id?: string;
+}
+
+export async function run(options: RetrieveOptions, context: CommandContext): Promise<number> {
+  return runAgentCommand(context, { operation: 'retrieve', ...(options.id !== undefined ? { ids: [options.id] } : {}) });
 }

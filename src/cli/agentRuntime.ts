@@ -1,0 +1,185 @@
+// Shared wiring for the commands that run the agent (enroll, renew, retrieve, pulse, run): load
+// the config, open the store, build the real dependencies, and print a PassResult.
+//
+// Test clock seam: AUTOENROLL_TEST_CLOCK (ISO 8601 instant, or an offset such as "+85s", "-1h")
+// shifts the agent's clock so a renewal window can be reached without waiting. It changes only
+// what the agent believes the time is (planning, state, WS-Security timestamps); servers and TLS
+// still use the real clock. Every use is logged as a warning, so it cannot go unnoticed.
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import type { Config } from '../config/types.js';
+import { loadConfig, parseDuration, resolveConfigPath } from '../config/index.js';
+import { createHookRunner } from '../daemon/hooks.js';
+import { createAgent } from '../engine/agent.js';
+import type { Agent, AgentDeps, AgentHooks, CertificateResult, PassResult } from '../engine/agentTypes.js';
+import { ConfigError, UsageError } from '../errors.js';
+import { createLogger } from '../log/logger.js';
+import type { Logger } from '../log/logger.js';
+import { resolveSecret } from '../secrets/index.js';
+import { openStore } from '../store/index.js';
+import type { Store } from '../store/storeTypes.js';
+import { createHttpsClient } from '../transport/httpsClient.js';
+import type { HttpsClient } from '../transport/httpsClient.js';
+import { systemRandom } from '../transport/random.js';
+import type { CommandContext } from './context.js';
+
+export interface AgentRuntime {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  httpsClient: HttpsClient;
+  agent: Agent;
+  deps: AgentDeps;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  /** Hooks to run (default: the config's hook commands through the standard runner). */
+  hooks?: AgentHooks | null;
+  /** Overrides for tests or the demo. */
+  now?: () => number;
+}
+
+/** The logger every command uses: stderr; --verbose shows debug, --quiet only errors. */
+export function commandLogger(context: CommandContext, format: 'json' | 'text' | 'auto' = 'auto'): Logger {
+  const level = context.globals.verbose ? 'debug' : context.globals.quiet ? 'error' : 'info';
+  return createLogger({ sink: context.stderr, level, format });
+}
+
+/** Reads the whole configuration named by --config / $AUTOENROLL_CONFIG / the OS default. */
+export async function loadCommandConfig(context: CommandContext): Promise<Config> {
+  const file = resolveConfigPath(context.globals.config, context.env, { cwd: context.cwd });
+  return loadConfig(file, { env: context.env });
+}
+
+/** Stable host identity: the machine id where there is one, else the host name. */
+export function hostIdentity(): string {
+  for (const file of ['/etc/machine-id', '/var/lib/dbus/machine-id']) {
+    try {
+      const id = readFileSync(file, 'utf8').trim();
+      if (id !== '') return id;
+    } catch {
+      // next candidate
+    }
+  }
+  return hostname();
+}
+
+/** The agent's clock, shifted by AUTOENROLL_TEST_CLOCK when set (see the top of this file). */
+export function agentClock(env: NodeJS.ProcessEnv, logger: Logger): () => number {
+  const value = env.AUTOENROLL_TEST_CLOCK;
+  if (value === undefined || value === '') return Date.now;
+  const offset = /^[+-]/.test(value) ? parseDuration(value.slice(1)) : undefined;
+  let shiftMs: number;
+  if (offset !== undefined) {
+    shiftMs = value.startsWith('-') ? -offset : offset;
+  } else {
+    const at = Date.parse(value);
+    if (Number.isNaN(at)) throw new UsageError(`AUTOENROLL_TEST_CLOCK must be an ISO 8601 instant or an offset like +85s, got "${value}"`, 'TEST_CLOCK_INVALID');
+    shiftMs = at - Date.now();
+  }
+  logger.warn('clock.overridden', { variable: 'AUTOENROLL_TEST_CLOCK', shiftMs });
+  return () => Date.now() + shiftMs;
+}
+
+export async function openAgentRuntime(context: CommandContext, options: RuntimeOptions = {}): Promise<AgentRuntime> {
+  const bootLogger = commandLogger(context);
+  const config = await loadCommandConfig(context);
+  const logger = commandLogger(context, config.logging.format);
+  let ca: string | undefined;
+  if (config.trust.caFile) {
+    try {
+      ca = await readFile(config.trust.caFile, 'utf8');
+    } catch (error) {
+      throw new ConfigError(`cannot read the trust bundle: ${(error as Error).message}`, { file: config.file, key: 'trust.caFile' }, 'TRUST_FILE_UNREADABLE');
+    }
+  }
+  const httpsClient = createHttpsClient({
+    ...(ca !== undefined ? { ca } : {}),
+    ...(config.transport.proxy ? { proxy: config.transport.proxy } : {}),
+    ...(config.transport.noProxy ? { noProxy: config.transport.noProxy.join(',') } : {}),
+    env: context.env,
+    connectTimeoutMs: config.transport.connectTimeoutMs,
+    requestTimeoutMs: config.transport.requestTimeoutMs,
+  });
+  const store = openStore(config.stateDir);
+  const hooks = options.hooks === null ? undefined : (options.hooks ?? createHookRunner({ logger, env: context.env }));
+  const deps: AgentDeps = {
+    config,
+    store,
+    httpsClient,
+    resolveSecret: (ref) => resolveSecret(ref, { env: context.env, configDir: config.dir }),
+    now: options.now ?? agentClock(context.env, bootLogger),
+    random: systemRandom,
+    hostId: hostIdentity(),
+    logger,
+    ...(hooks ? { hooks } : {}),
+  };
+  return {
+    config,
+    store,
+    logger,
+    httpsClient,
+    agent: createAgent(deps),
+    deps,
+    close: () => httpsClient.close(),
+  };
+}
+
+/** Prints a PassResult: one JSON document with --json, else one readable line per certificate. */
+export function printPassResult(context: CommandContext, result: PassResult): void {
+  if (context.globals.json) {
+    context.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
+  if (result.certificates.length === 0) {
+    context.stdout.write('no certificates are configured\n');
+    return;
+  }
+  for (const certificate of result.certificates) context.stdout.write(`${describeResult(certificate)}\n`);
+  if (result.policy.error && result.policy.source === 'cache') {
+    context.stdout.write(`note: every policy server failed; used the cached policy ${result.policy.policyId ?? ''} fetched ${result.policy.fetchedAt ?? '?'}\n`);
+  }
+}
+
+export function describeResult(r: CertificateResult): string {
+  const parts = [`${r.id}: ${r.status}`];
+  switch (r.outcome) {
+    case 'issued':
+      parts.push(`${r.action === 'renew' ? 'renewed' : r.action === 'reinstall' ? 'outputs reinstalled' : 'issued'}; generation ${r.generation ?? '?'}, serial ${r.serial ?? '?'}, thumbprint ${r.thumbprint ?? '?'}, valid until ${r.notAfter ?? '?'}`);
+      break;
+    case 'pending':
+      parts.push(`request ${r.requestId ?? '?'} is pending CA manager approval at ${r.endpoint ?? '?'}; run "autoenroll retrieve" once it is approved`);
+      break;
+    case 'failed':
+      parts.push(`${r.action} failed`);
+      break;
+    case 'needs-attention':
+      parts.push('needs attention');
+      break;
+    default:
+      if (r.action === 'reinstall') parts.push('output files reinstalled');
+      parts.push(r.message ?? 'nothing to do');
+      if (r.thumbprint) parts.push(`(thumbprint ${r.thumbprint}, valid until ${r.notAfter ?? '?'})`);
+  }
+  if (r.error) parts.push(`— ${r.error.message} [${r.error.code}]`);
+  else if (r.outcome === 'needs-attention' && r.message) parts.push(`— ${r.message}`);
+  return parts.join(' ');
+}
+
+/** Runs one pass for a command and prints it; resolves to the exit code. */
+export async function runAgentCommand(
+  context: CommandContext,
+  pass: Parameters<Agent['runPass']>[0],
+  options: RuntimeOptions = {},
+): Promise<number> {
+  const runtime = await openAgentRuntime(context, options);
+  try {
+    const result = await runtime.agent.runPass({ ...pass, signal: context.signal });
+    printPassResult(context, result);
+    return result.exitCode;
+  } finally {
+    await runtime.close();
+  }
+}

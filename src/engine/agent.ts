@@ -1,0 +1,339 @@
+// One autoenrollment pass (architecture.md "One path through the house"): policy, then for each
+// certificate under its lock — recovery, plan, one step — then a final plan that tells when
+// anything is next due. The CLI commands and the service only call runPass and print or schedule
+// from its PassResult; all enrollment logic is here and below.
+import { readFile } from 'node:fs/promises';
+import type { CertificateConfig } from '../config/types.js';
+import { AutoenrollError, ConfigError, InternalError, UsageError, errorToJson } from '../errors.js';
+import { readCertificates } from '../pki/pem.js';
+import type { ClientCertificate } from '../transport/httpsClient.js';
+import type { ActionTaken, Agent, AgentDeps, CertificateResult, PassOptions, PassResult } from './agentTypes.js';
+import { stepLabel } from './agentTypes.js';
+import type { PolicyView } from './cachedPolicy.js';
+import type { EndpointCredential } from './endpointCredential.js';
+import { executeEnroll, executeRenew, executeResubmit, executeRetrieve, notAfterOf } from './executor.js';
+import type { ExecutionResult, ExecutorContext, Turn } from './executor.js';
+import { aggregateExitCode, idleVerdict } from './passOutcome.js';
+import { plan } from './planner.js';
+import type { CertificateAction, PlanOperation } from './plannerTypes.js';
+import { certificatePlanInput, hasPasswordCredentials } from './plannerInput.js';
+import type { CertificateSnapshot } from './plannerInput.js';
+import { freshnessOf, runPolicyStep, usernameCredential } from './policyStep.js';
+import { afterFailure } from './stateUpdates.js';
+import { readSnapshot, recoverTurn } from './turnRecovery.js';
+
+/** How long a pass waits for another process holding a certificate's lock. */
+const LOCK_WAIT_MS = 30_000;
+/** enroll --wait: interval between QueryTokenStatus polls. */
+const WAIT_POLL_MS = 2_000;
+
+const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+
+const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+
+/** The planner's notion of the operation: the service's scheduled pass is "no operation". */
+function planOperation(operation: PassOptions['operation']): PlanOperation | undefined {
+  return operation === 'scheduled' ? undefined : operation;
+}
+
+function selectCertificates(all: readonly CertificateConfig[], ids: readonly string[] | undefined): CertificateConfig[] {
+  if (!ids || ids.length === 0) return [...all];
+  const unknown = ids.filter((id) => !all.some((c) => c.id === id));
+  if (unknown.length > 0) {
+    throw new UsageError(`no certificate with id ${unknown.map((id) => `"${id}"`).join(', ')} in the configuration (known: ${all.map((c) => c.id).join(', ') || 'none'})`, 'UNKNOWN_CERTIFICATE_ID');
+  }
+  return all.filter((c) => ids.includes(c.id));
+}
+
+export function createAgent(deps: AgentDeps): Agent {
+  const { config, store, logger } = deps;
+  const sleep = deps.sleep ?? defaultSleep;
+
+  /** A managed, currently valid certificate to authenticate to certificate-auth policy servers. */
+  async function policyClientCertificate(nowMs: number): Promise<ClientCertificate | null> {
+    for (const certificate of config.certificates) {
+      try {
+        const meta = await store.certificate(certificate.id).currentMeta();
+        if (!meta || Date.parse(meta.meta.notAfter) <= nowMs || Date.parse(meta.meta.notBefore) > nowMs) continue;
+        const generation = await store.certificate(certificate.id).current();
+        if (generation) return { certPem: generation.certPem, keyPem: generation.keyPem, chainPem: generation.chainPem };
+      } catch (error) {
+        logger.warn('policy.client_certificate_unreadable', { id: certificate.id, message: (error as Error).message });
+      }
+    }
+    return null;
+  }
+
+  async function trustAnchors(): Promise<string[]> {
+    if (!config.trust.caFile) return [];
+    try {
+      return [await readFile(config.trust.caFile, 'utf8')];
+    } catch (error) {
+      throw new ConfigError(`cannot read the trust bundle: ${(error as Error).message}`, { file: config.trust.caFile, key: 'trust.caFile' }, 'TRUST_FILE_UNREADABLE');
+    }
+  }
+
+  async function runPass(options: PassOptions): Promise<PassResult> {
+    const startedMs = deps.now();
+    const selected = selectCertificates(config.certificates, options.ids);
+    const operation = planOperation(options.operation);
+    const policy = await runPolicyStep({
+      config,
+      http: deps.httpsClient,
+      resolveSecret: deps.resolveSecret,
+      nowMs: startedMs,
+      random: deps.random,
+      hostId: deps.hostId,
+      logger,
+      forced: options.operation === 'pulse',
+      manual: operation !== undefined,
+      clientCertificate: await policyClientCertificate(startedMs),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+
+    let credential: Promise<EndpointCredential> | undefined;
+    const firstUsernameServer = config.policyServers.find((s) => s.auth === 'username' && s.username !== undefined && s.password !== undefined);
+    const ctx: ExecutorContext = {
+      config,
+      http: deps.httpsClient,
+      resolveSecret: deps.resolveSecret,
+      random: deps.random,
+      nowMs: deps.now,
+      logger,
+      ...(deps.hooks ? { hooks: deps.hooks } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      views: policy.views,
+      ...(policy.info.policyId ? { policyId: policy.info.policyId } : {}),
+      havePassword: hasPasswordCredentials(config),
+      usernameCredential: () => {
+        if (!firstUsernameServer) return Promise.reject(new ConfigError('no policy server has a username and password for the enrollment service', {}, 'NO_CREDENTIALS'));
+        credential ??= usernameCredential(firstUsernameServer, deps.resolveSecret);
+        return credential;
+      },
+      trustAnchorsPem: await trustAnchors(),
+      caCertificatesDer: caCertificates(policy.views),
+    };
+
+    const results: CertificateResult[] = [];
+    for (const certificate of selected) {
+      if (options.signal?.aborted) break;
+      results.push(await certificateTurn(ctx, certificate, options, policy.error, policy.views));
+    }
+
+    // The plan after the pass: display state, renewal instant, next event, and when to wake.
+    const nowMs = deps.now();
+    const snapshots = await Promise.all(config.certificates.map((c) => readSnapshot(c, store.certificate(c.id)).catch(() => null)));
+    const password = hasPasswordCredentials(config);
+    const inputs = snapshots.filter((s): s is CertificateSnapshot => s !== null).map((s) => certificatePlanInput(s, policy.views, password));
+    const after = plan({ hostId: deps.hostId, policy: freshnessOf(policy.views[0], operation !== undefined), certificates: inputs }, nowMs);
+    for (const result of results) {
+      const action = after.actions.find((a) => a.certificateId === result.id);
+      const snapshot = snapshots.find((s) => s?.config.id === result.id);
+      if (action) {
+        result.status = action.status;
+        result.renewAt = iso(action.renewAtMs);
+        result.nextEventAt = iso(action.nextEventMs);
+        result.warnings.push(...action.warnings.filter((w) => !result.warnings.includes(w)));
+      }
+      const current = snapshot?.current;
+      if (current) {
+        result.generation = current.generation.number;
+        result.thumbprint = current.description.thumbprintSha1;
+        result.serial = current.description.serialHex;
+        result.notAfter = current.description.notAfter.toISOString();
+      }
+      if (result.requestId === null && snapshot?.pending) result.requestId = snapshot.pending.meta.requestId;
+    }
+
+    const exitCodes = results.map((r) => (r.exitCode = exitCodeOfResult(r)));
+    return {
+      operation: options.operation,
+      startedAt: new Date(startedMs).toISOString(),
+      finishedAt: new Date(deps.now()).toISOString(),
+      exitCode: aggregateExitCode(exitCodes),
+      policy: policy.info,
+      certificates: results,
+      nextWakeAt: new Date(after.nextWakeAtMs).toISOString(),
+    };
+  }
+
+  async function certificateTurn(
+    ctx: ExecutorContext,
+    certificate: CertificateConfig,
+    options: PassOptions,
+    policyError: AutoenrollError | null,
+    views: PolicyView[],
+  ): Promise<CertificateResult> {
+    const id = certificate.id;
+    const log = logger.child({ id });
+    const result: CertificateResult = {
+      id,
+      action: 'none',
+      planned: 'none',
+      outcome: 'nothing-due',
+      status: 'NEW',
+      error: null,
+      generation: null,
+      thumbprint: null,
+      previousThumbprint: null,
+      serial: null,
+      notAfter: null,
+      requestId: null,
+      endpoint: null,
+      nextEventAt: null,
+      renewAt: null,
+      outputs: [],
+      warnings: [],
+    };
+    const certStore = store.certificate(id);
+    let release: (() => Promise<void>) | undefined;
+    let snapshot: CertificateSnapshot | undefined;
+    let action: ActionTaken = 'none';
+    try {
+      release = await store.lock(id, { wait: LOCK_WAIT_MS });
+      const recovery = await recoverTurn({ ...ctx, logger: log }, certificate, certStore);
+      if (recovery.reinstalled.length > 0) {
+        result.action = 'reinstall';
+        result.outputs = recovery.reinstalled;
+      }
+      if (recovery.hookError) result.error = errorToJson(recovery.hookError);
+      snapshot = await readSnapshot(certificate, certStore);
+      const turn: Turn = { config: certificate, store: certStore, snapshot };
+
+      let execution: ExecutionResult | null = null;
+      if (recovery.submitting) {
+        result.planned = 'resubmit/interrupted';
+        action = 'resubmit';
+        execution = await executeResubmit(ctx, turn, recovery.submitting);
+      } else {
+        const input = certificatePlanInput(snapshot, views, ctx.havePassword);
+        const planned = plan({ hostId: deps.hostId, policy: freshnessOf(views[0], options.operation !== 'scheduled'), certificates: [input] }, deps.now(), {
+          operation: planOperation(options.operation),
+          ...(options.force ? { force: true } : {}),
+          ...(options.reuseKey ? { reuseKey: true } : {}),
+        }).actions[0] as CertificateAction;
+        result.planned = stepLabel(planned);
+        result.warnings.push(...planned.warnings);
+        log.debug('certificate.planned', { step: result.planned, status: planned.status });
+        switch (planned.kind) {
+          case 'enroll':
+          case 're-enroll':
+            action = planned.kind;
+            execution = await executeEnroll(ctx, turn, planned.targetTemplate, planned.kind);
+            break;
+          case 'renew':
+            action = 'renew';
+            execution = await executeRenew(ctx, turn, planned.reuseKey);
+            break;
+          case 'retrieve':
+            action = 'retrieve';
+            execution = await executeRetrieve(ctx, turn);
+            break;
+          default: {
+            const verdict = idleVerdict(planned, policyError);
+            result.outcome = verdict.outcome;
+            if (verdict.error && !result.error) result.error = errorToJson(verdict.error);
+            if (verdict.message) result.message = verdict.message;
+            result.exitCode = verdict.error?.exitCode;
+          }
+        }
+      }
+
+      if (execution) {
+        execution = await waitWhilePending(ctx, turn, execution, options);
+        applyExecution(result, execution);
+      }
+    } catch (caught) {
+      const error = caught instanceof AutoenrollError ? caught : new InternalError(`${(caught as Error).message}`, 'INTERNAL', { cause: caught });
+      if (!(caught instanceof AutoenrollError)) log.error('certificate.crashed', { message: (caught as Error).message, stack: (caught as Error).stack });
+      result.action = action;
+      result.outcome = 'failed';
+      result.error = errorToJson(error);
+      result.exitCode = error.exitCode;
+      log.error('certificate.failed', { action, code: error.code, message: error.message });
+      if (release && action !== 'none') await recordFailure(ctx, certStore, snapshot, error, action, id);
+    } finally {
+      await release?.();
+    }
+    return result;
+  }
+
+  /** `enroll --wait`: poll the pending request until issued, denied, or the time is up. */
+  async function waitWhilePending(ctx: ExecutorContext, turn: Turn, execution: ExecutionResult, options: PassOptions): Promise<ExecutionResult> {
+    const waitMs = options.waitPendingMs ?? 0;
+    if (execution.outcome !== 'pending' || waitMs <= 0) return execution;
+    const deadline = deps.now() + waitMs;
+    let latest = execution;
+    while (latest.outcome === 'pending' && deps.now() < deadline && !options.signal?.aborted) {
+      await sleep(Math.min(WAIT_POLL_MS, Math.max(0, deadline - deps.now())), options.signal);
+      const snapshot = await readSnapshot(turn.config, turn.store);
+      if (!snapshot.pending) break;
+      latest = await executeRetrieve(ctx, { ...turn, snapshot });
+      latest.action = execution.action;
+    }
+    return latest;
+  }
+
+  async function recordFailure(
+    ctx: ExecutorContext,
+    certStore: ReturnType<typeof store.certificate>,
+    snapshot: CertificateSnapshot | undefined,
+    error: AutoenrollError,
+    action: ActionTaken,
+    id: string,
+  ): Promise<void> {
+    try {
+      const state = await certStore.readState();
+      const notAfter = snapshot ? notAfterOf(snapshot) : undefined;
+      await certStore.writeState(afterFailure(id, state, deps.now(), error, deps.random, notAfter, false));
+    } catch (writeError) {
+      logger.error('state.write_failed', { id, message: (writeError as Error).message });
+    }
+    if (ctx.hooks) {
+      const certificate = config.certificates.find((c) => c.id === id) as CertificateConfig;
+      await ctx.hooks
+        .failure({
+          id,
+          action,
+          error: errorToJson(error),
+          thumbprint: snapshot?.current?.description.thumbprintSha1 ?? null,
+          notAfter: snapshot?.current?.description.notAfter.toISOString() ?? null,
+          hooks: certificate.hooks,
+        })
+        .catch((hookError: unknown) => logger.warn('hook.failure_failed', { id, message: (hookError as Error).message }));
+    }
+  }
+
+  return { runPass };
+}
+
+function applyExecution(result: CertificateResult, execution: ExecutionResult): void {
+  result.action = execution.action === 'none' ? result.action : execution.action;
+  result.outcome = execution.error && execution.outcome === 'failed' ? 'failed' : execution.outcome;
+  if (execution.error) {
+    result.error = errorToJson(execution.error);
+    result.exitCode = execution.error.exitCode;
+  }
+  result.previousThumbprint = execution.previousThumbprint;
+  result.requestId = execution.requestId;
+  result.endpoint = execution.endpoint;
+  result.outputs = [...result.outputs, ...execution.outputs];
+  result.warnings.push(...execution.warnings);
+}
+
+function exitCodeOfResult(result: CertificateResult): number {
+  if (result.exitCode !== undefined) return result.exitCode;
+  if (result.outcome === 'pending') return 5;
+  return 0;
+}
+
+function caCertificates(views: readonly PolicyView[]): Uint8Array[] {
+  return views.flatMap((v) => v.cas.flatMap((ca) => readCertificates(ca.certPem, 'policy CA certificate')));
+}

@@ -1,0 +1,369 @@
+// Performs one planned step for one certificate (the caller holds its lock and ran recovery).
+//
+// Durability order (architecture.md "outcome → generation"):
+//   request built → submitting record (request DER + key) durable → send → answer
+//   pending: pending record (RequestID, CES URL, reference, key, request) durable → state → report
+//   issued:  verify → generation commit → outputs → state → clear pending/submitting → archive → hook
+// A restart that finds a submitting record resends the same bytes (same key); a pending record is
+// polled at the URL that accepted it and never submitted again.
+//
+// The one window no client can close: killed after the request left and before the answer was
+// recorded. The CA may then hold a request we never heard back about; the next run resubmits the
+// same request bytes, so the worst case is one extra request for the same key, never a lost key.
+import { createHash } from 'node:crypto';
+import type { CertificateConfig, Config } from '../config/types.js';
+import { AutoenrollError, ConfigError, EnrollmentDenied, ExpiredError, InternalError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { crashPoint } from '../store/crashPoint.js';
+import type { Generation, PendingMeta, SubmittingRecord } from '../store/stateModel.js';
+import type { CertificateStore } from '../store/storeTypes.js';
+import { ClientAuthentication, selectEnrollmentEndpoints } from '../transport/enrollmentEndpoints.js';
+import type { EnrollmentSelection } from '../transport/enrollmentEndpoints.js';
+import type { HttpsClient } from '../transport/httpsClient.js';
+import type { ActionTaken, AgentHooks, SecretResolver } from './agentTypes.js';
+import type { PolicyView } from './cachedPolicy.js';
+import { queryCes, submitToCes } from './cesClient.js';
+import type { CesAnswer, CesCall, CesEndpoint } from './cesClient.js';
+import type { EndpointCredential } from './endpointCredential.js';
+import { installIssued } from './issuance.js';
+import type { EngineGenerationMeta, InstallContext } from './issuance.js';
+import type { CertificateSnapshot } from './plannerInput.js';
+import { casOfTemplate, enrollmentCandidates, issuingCa, locateTemplate } from './policyLookup.js';
+import type { LocatedTemplate } from './policyLookup.js';
+import { buildEnrollmentRequest, buildKeyRenewalRequest, publicKeySpkiOfPem } from './requestBuilder.js';
+import type { BuiltRequest } from './requestBuilder.js';
+import { afterFailure, afterPending } from './stateUpdates.js';
+
+export interface ExecutorContext extends InstallContext {
+  config: Config;
+  http: HttpsClient;
+  resolveSecret: SecretResolver;
+  random: () => number;
+  logger: Logger;
+  hooks?: AgentHooks;
+  signal?: AbortSignal;
+  views: PolicyView[];
+  /** The UsernameToken credential for username CES endpoints (resolved once per pass). */
+  usernameCredential: () => Promise<EndpointCredential>;
+  havePassword: boolean;
+}
+
+export interface Turn {
+  config: CertificateConfig;
+  store: CertificateStore;
+  snapshot: CertificateSnapshot;
+}
+
+export interface ExecutionResult {
+  action: ActionTaken;
+  outcome: 'issued' | 'pending' | 'failed';
+  error: AutoenrollError | null;
+  generation: Generation | null;
+  previousThumbprint: string | null;
+  requestId: string | null;
+  endpoint: string | null;
+  outputs: string[];
+  warnings: string[];
+}
+
+const digestOf = (der: Uint8Array): string => createHash('sha256').update(der).digest('hex');
+
+function locate(ctx: ExecutorContext, nameOrOid: string): LocatedTemplate {
+  const located = locateTemplate(ctx.views, nameOrOid);
+  if (!located) {
+    throw new ConfigError(
+      ctx.views.length === 0
+        ? 'no enrollment policy is available (no policy server answered and nothing is cached)'
+        : `template "${nameOrOid}" is not in the enrollment policy`,
+      {},
+      ctx.views.length === 0 ? 'NO_POLICY' : 'TEMPLATE_NOT_IN_POLICY',
+    );
+  }
+  return located;
+}
+
+function certificateCredential(ctx: ExecutorContext, generation: Generation): EndpointCredential {
+  const credential: EndpointCredential = {
+    kind: 'certificate',
+    clientCertificate: { certPem: generation.certPem, keyPem: generation.keyPem, chainPem: generation.chainPem },
+  };
+  const cap = ctx.config.transport.maxTlsVersionForClientCert;
+  if (cap) credential.maxTlsVersion = cap;
+  return credential;
+}
+
+function cesCall(ctx: ExecutorContext, current: Generation | null): CesCall {
+  return {
+    http: ctx.http,
+    random: ctx.random,
+    nowMs: ctx.nowMs,
+    logger: ctx.logger,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    credentialFor: async (endpoint) => {
+      switch (endpoint.clientAuthentication) {
+        case ClientAuthentication.USERNAME_PASSWORD:
+          return ctx.usernameCredential();
+        case ClientAuthentication.CERTIFICATE:
+          if (!current) throw new InternalError(`${endpoint.url} needs a client certificate and there is none`, 'NO_CLIENT_CERTIFICATE');
+          return certificateCredential(ctx, current);
+        default:
+          return { kind: 'none' };
+      }
+    },
+  };
+}
+
+interface Submission {
+  kind: 'enroll' | 'renew';
+  request: Pick<BuiltRequest, 'der' | 'keyPem' | 'publicKeySpkiDer' | 'keyReused'>;
+  located: LocatedTemplate;
+  selection: EnrollmentSelection;
+  action: ActionTaken;
+  warnings: string[];
+}
+
+function emptyResult(action: ActionTaken, warnings: string[] = []): ExecutionResult {
+  return { action, outcome: 'failed', error: null, generation: null, previousThumbprint: null, requestId: null, endpoint: null, outputs: [], warnings };
+}
+
+/** Sends a built request and acts on the answer (see the order at the top of this file). */
+async function submit(ctx: ExecutorContext, turn: Turn, s: Submission): Promise<ExecutionResult> {
+  const { store, snapshot } = turn;
+  const current = snapshot.current?.generation ?? null;
+  const result = emptyResult(s.action, s.warnings);
+  const endpoints = selectEnrollmentEndpoints(enrollmentCandidates(s.located.view, s.located.template, s.selection.caId), s.selection);
+  if (endpoints.length === 0) {
+    throw new ConfigError(
+      `the policy lists no enrollment service for template "${s.located.template.commonName}" that this machine can use for ${s.kind === 'renew' ? 'a key-based renewal' : 'an enrollment'}`,
+      {},
+      'NO_ENROLLMENT_ENDPOINT',
+    );
+  }
+  const requestDigest = digestOf(s.request.der);
+  const auth = s.kind === 'renew' ? 'certificate' : 'username';
+  let answer: CesAnswer;
+  let endpoint: CesEndpoint;
+  try {
+    ({ answer, endpoint } = await submitToCes(
+      cesCall(ctx, current),
+      endpoints,
+      { der: s.request.der, type: s.kind === 'renew' ? 'pkcs7' : 'pkcs10', templateName: s.located.template.commonName },
+      async (target) => {
+        await store.writeSubmitting({
+          requestDer: s.request.der,
+          keyPem: s.request.keyPem,
+          record: {
+            requestDigest,
+            endpointUrl: target.url,
+            startedAt: new Date(ctx.nowMs()).toISOString(),
+            templateName: s.located.template.commonName,
+            kind: s.kind,
+            auth,
+          },
+        });
+        crashPoint('engine:submitting-written');
+      },
+    ));
+  } catch (error) {
+    // A CA decision or a credential rejection ends this request; a transport failure keeps the
+    // submitting record so the next attempt resends the same bytes with the same key.
+    if (error instanceof EnrollmentDenied || !(error instanceof AutoenrollError) || error.exitCode === 4) await store.clearSubmitting();
+    throw error;
+  }
+  crashPoint('engine:answer-received');
+  result.endpoint = answer.url;
+  result.requestId = answer.requestId;
+
+  if (answer.kind === 'pending') {
+    const meta: PendingMeta = {
+      requestId: answer.requestId,
+      caId: endpoint.caId,
+      caThumbprint: endpoint.caId,
+      endpointUrl: answer.url,
+      submittedAt: new Date(ctx.nowMs()).toISOString(),
+      templateName: s.located.template.commonName,
+      kind: s.kind,
+      auth: endpoint.clientAuthentication === ClientAuthentication.CERTIFICATE ? 'certificate' : 'username',
+    };
+    if (answer.referenceUri) meta.referenceUri = answer.referenceUri;
+    if (s.located.template.oid) meta.templateOid = s.located.template.oid;
+    await store.writePending({ requestDer: s.request.der, keyPem: s.request.keyPem, meta });
+    crashPoint('engine:pending-written');
+    await store.writeState(afterPending(turn.config.id, snapshot.state, ctx.nowMs(), meta));
+    crashPoint('engine:pending-state-written');
+    ctx.logger.info('request.pending', { id: turn.config.id, requestId: answer.requestId, endpoint: answer.url });
+    result.outcome = 'pending';
+    return result;
+  }
+
+  const installed = await installIssued(ctx, {
+    config: turn.config,
+    store,
+    state: snapshot.state,
+    answer,
+    keyPem: s.request.keyPem,
+    publicKeySpkiDer: s.request.publicKeySpkiDer,
+    requestDigest,
+    templateName: s.located.template.commonName,
+    ...(s.located.template.oid ? { templateOid: s.located.template.oid } : {}),
+    keyReused: s.request.keyReused,
+    previous: current,
+  });
+  result.outcome = 'issued';
+  result.generation = installed.generation;
+  result.previousThumbprint = current?.meta.thumbprintSha1 ?? null;
+  result.outputs = installed.outputs;
+  result.error = installed.hookError;
+  return result;
+}
+
+/** Initial enrollment, or a new enrollment replacing the current certificate (expired, superseded). */
+export async function executeEnroll(ctx: ExecutorContext, turn: Turn, targetTemplate: string, action: 'enroll' | 're-enroll'): Promise<ExecutionResult> {
+  const located = locate(ctx, targetTemplate);
+  const request = await buildEnrollmentRequest(turn.config, located.template);
+  return submit(ctx, turn, {
+    kind: 'enroll',
+    request,
+    located,
+    selection: { operation: 'enroll', haveCertificate: false, havePassword: ctx.havePassword },
+    action,
+    warnings: request.warnings,
+  });
+}
+
+/** The issuing CA of the current certificate among the template's CAs (CA affinity), if known. */
+function affinity(located: LocatedTemplate, current: CertificateSnapshot['current']): string | undefined {
+  if (!current) return undefined;
+  return issuingCa(casOfTemplate(located.view, located.template), current.certDer)?.id;
+}
+
+/** Key-based renewal: TLS client certificate = the certificate renewed, request signed by its key. */
+export async function executeRenew(ctx: ExecutorContext, turn: Turn, reuseKey: boolean): Promise<ExecutionResult> {
+  const current = turn.snapshot.current;
+  if (!current) throw new InternalError('there is no certificate to renew', 'NOTHING_TO_RENEW');
+  if (current.description.notAfter.getTime() <= ctx.nowMs()) {
+    throw new ExpiredError(`certificate "${turn.config.id}" expired on ${current.description.notAfter.toISOString()}; run "autoenroll enroll" with credentials`);
+  }
+  // A renewal keeps the certificate's template (protocol.md §5.2 item 5).
+  const located = (current.description.template?.oid ? locateTemplate(ctx.views, current.description.template.oid) : null) ?? locate(ctx, turn.config.template);
+  const request = await buildKeyRenewalRequest(turn.config, located.template, { certDer: current.certDer, keyPem: current.generation.keyPem }, reuseKey);
+  const caId = affinity(located, current);
+  return submit(ctx, turn, {
+    kind: 'renew',
+    request,
+    located,
+    selection: { operation: 'renew', haveCertificate: true, havePassword: ctx.havePassword, ...(caId ? { caId } : {}) },
+    action: 'renew',
+    warnings: [],
+  });
+}
+
+/** Resends the request of a submission that was in flight when the previous run stopped. */
+export async function executeResubmit(ctx: ExecutorContext, turn: Turn, record: SubmittingRecord): Promise<ExecutionResult> {
+  const kind = record.record.kind;
+  const current = turn.snapshot.current;
+  if (kind === 'renew' && (!current || current.description.notAfter.getTime() <= ctx.nowMs())) {
+    await turn.store.clearSubmitting();
+    throw new ExpiredError(`the interrupted renewal of "${turn.config.id}" cannot be resent: the certificate it renews has expired; run "autoenroll enroll" with credentials`);
+  }
+  const located = locate(ctx, record.record.templateName);
+  const caId = kind === 'renew' ? affinity(located, current) : undefined;
+  ctx.logger.warn('request.resubmitting', { id: turn.config.id, kind, digest: record.record.requestDigest, previousEndpoint: record.record.endpointUrl });
+  const currentSpki = current ? current.description.publicKeySpkiDer : undefined;
+  const spki = publicKeySpkiOfPem(record.keyPem);
+  return submit(ctx, turn, {
+    kind,
+    request: {
+      der: record.requestDer,
+      keyPem: record.keyPem,
+      publicKeySpkiDer: spki,
+      keyReused: currentSpki !== undefined && Buffer.from(currentSpki).equals(Buffer.from(spki)),
+    },
+    located,
+    selection: {
+      operation: kind,
+      haveCertificate: kind === 'renew',
+      havePassword: ctx.havePassword,
+      ...(caId ? { caId } : {}),
+    },
+    action: 'resubmit',
+    warnings: [],
+  });
+}
+
+/** QueryTokenStatus for the pending request at the URL that accepted it. */
+export async function executeRetrieve(ctx: ExecutorContext, turn: Turn): Promise<ExecutionResult> {
+  const { store, snapshot } = turn;
+  const pending = snapshot.pending;
+  if (!pending) throw new InternalError('there is no pending request to retrieve', 'NOTHING_PENDING');
+  const meta = pending.meta;
+  const result = emptyResult('retrieve');
+  result.requestId = meta.requestId;
+  result.endpoint = meta.endpointUrl;
+  const endpoint: CesEndpoint = {
+    uri: meta.endpointUrl,
+    url: meta.endpointUrl,
+    clientAuthentication: meta.auth === 'certificate' ? ClientAuthentication.CERTIFICATE : ClientAuthentication.USERNAME_PASSWORD,
+    priority: null,
+    renewalOnly: meta.kind === 'renew',
+    caId: meta.caId ?? '',
+    tier: 0,
+  };
+  const current = snapshot.current?.generation ?? null;
+  let answer: CesAnswer;
+  try {
+    answer = await queryCes(cesCall(ctx, current), endpoint, meta.requestId);
+  } catch (error) {
+    if (error instanceof EnrollmentDenied) {
+      // The CA's final word on this request: drop it (and its key) so a new request can be made.
+      await store.clearPending();
+      await store.writeState(afterFailure(turn.config.id, snapshot.state, ctx.nowMs(), withRequestId(error, meta.requestId), ctx.random, notAfterOf(snapshot), true));
+      ctx.logger.error('request.denied', { id: turn.config.id, requestId: meta.requestId, hresult: error.hresultHex });
+      result.error = withRequestId(error, meta.requestId);
+      return result;
+    }
+    throw error;
+  }
+  crashPoint('engine:answer-received');
+  if (answer.kind === 'pending') {
+    await store.writeState(afterPending(turn.config.id, snapshot.state, ctx.nowMs(), meta));
+    ctx.logger.info('request.still_pending', { id: turn.config.id, requestId: meta.requestId });
+    result.outcome = 'pending';
+    return result;
+  }
+  const located = locateTemplate(ctx.views, meta.templateOid ?? meta.templateName) ?? locateTemplate(ctx.views, meta.templateName);
+  const installed = await installIssued(ctx, {
+    config: turn.config,
+    store,
+    state: snapshot.state,
+    answer: { ...answer, requestId: answer.requestId ?? meta.requestId },
+    keyPem: pending.keyPem,
+    publicKeySpkiDer: publicKeySpkiOfPem(pending.keyPem),
+    requestDigest: digestOf(pending.requestDer),
+    templateName: meta.templateName,
+    ...(meta.templateOid ?? located?.template.oid ? { templateOid: (meta.templateOid ?? located?.template.oid) as string } : {}),
+    keyReused: current !== null && current.keyPem === pending.keyPem,
+    previous: current,
+  });
+  result.outcome = 'issued';
+  result.generation = installed.generation;
+  result.previousThumbprint = current?.meta.thumbprintSha1 ?? null;
+  result.outputs = installed.outputs;
+  result.error = installed.hookError;
+  return result;
+}
+
+function withRequestId(error: EnrollmentDenied, requestId: string): EnrollmentDenied {
+  if (error.requestId !== undefined) return error;
+  const copy = new EnrollmentDenied(error.message, { ...(error.hresult !== undefined ? { hresult: error.hresult } : {}), requestId }, error.code);
+  return copy;
+}
+
+export function notAfterOf(snapshot: CertificateSnapshot): number | undefined {
+  return snapshot.current?.description.notAfter.getTime();
+}
+
+/** True when `meta` is the generation a submission produced (it finished before the crash). */
+export function answersSubmission(meta: EngineGenerationMeta, record: SubmittingRecord): boolean {
+  return meta.requestDigest !== undefined && meta.requestDigest === record.record.requestDigest;
+}

@@ -1,0 +1,176 @@
+// An issued answer becomes the certificate's new generation, in an order that survives a crash at
+// any point: verify (our key, chain to the trust anchors or the policy's CA certificates, CMC
+// hash) → commit the generation (key + cert + chain, then the `current` pointer) → install the
+// output files → state.json → clear pending/submitting → archive the previous generation → deploy
+// hook. Every step after the commit is repeated or repaired by recovery if the process dies.
+import type { CertificateConfig, OutputConfig } from '../config/types.js';
+import { HookFailed, isAutoenrollError } from '../errors.js';
+import type { AutoenrollError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { describeCertificate } from '../pki/certInfo.js';
+import { assembleIssued } from '../pki/issued.js';
+import { loadPrivateKey } from '../pki/keys.js';
+import { certificatePem, certificatesPem, readCertificates } from '../pki/pem.js';
+import { crashPoint } from '../store/crashPoint.js';
+import type { CertificateState, Generation, GenerationMeta } from '../store/stateModel.js';
+import type { CertificateStore } from '../store/storeTypes.js';
+import type { AgentHooks, DeployEvent, SecretResolver } from './agentTypes.js';
+import { afterIssued } from './stateUpdates.js';
+
+/** GenerationMeta plus the digest of the request it answers, so recovery can tell a finished submission. */
+export type EngineGenerationMeta = GenerationMeta & { requestDigest?: string };
+
+export interface IssuedAnswer {
+  certificateDer: Uint8Array;
+  pkcs7Der?: Uint8Array;
+  requestId: string | null;
+  url: string;
+}
+
+export interface InstallContext {
+  nowMs: () => number;
+  logger: Logger;
+  resolveSecret: SecretResolver;
+  hooks?: AgentHooks;
+  /** PEM texts of the configured trust anchors (trust.caFile). */
+  trustAnchorsPem: string[];
+  /** CA certificates (DER) the policy lists. */
+  caCertificatesDer: Uint8Array[];
+  policyId?: string;
+}
+
+export interface InstallInput {
+  config: CertificateConfig;
+  store: CertificateStore;
+  state: CertificateState | null;
+  answer: IssuedAnswer;
+  keyPem: string;
+  publicKeySpkiDer: Uint8Array;
+  requestDigest: string;
+  templateName: string;
+  templateOid?: string;
+  keyReused: boolean;
+  previous: Generation | null;
+}
+
+export interface Installed {
+  generation: Generation;
+  outputs: string[];
+  hookError: AutoenrollError | null;
+}
+
+export async function installIssued(ctx: InstallContext, input: InstallInput): Promise<Installed> {
+  const { store, config, answer } = input;
+  const material = assembleIssued({
+    leafDer: answer.certificateDer,
+    ...(answer.pkcs7Der ? { pkcs7Der: answer.pkcs7Der } : {}),
+    caCertificatesDer: ctx.caCertificatesDer,
+    expectedPublicKeySpkiDer: input.publicKeySpkiDer,
+    trustAnchorsPem: ctx.trustAnchorsPem,
+  });
+  crashPoint('engine:issued-verified');
+
+  const d = describeCertificate(material.leafDer);
+  const meta: EngineGenerationMeta = {
+    thumbprintSha1: d.thumbprintSha1,
+    serialHex: d.serialHex,
+    notBefore: d.notBefore.toISOString(),
+    notAfter: d.notAfter.toISOString(),
+    subject: d.subject,
+    issuer: d.issuer,
+    templateName: input.templateName,
+    endpoint: answer.url,
+    createdAt: new Date(ctx.nowMs()).toISOString(),
+    keyReused: input.keyReused,
+    requestDigest: input.requestDigest,
+  };
+  const templateOid = d.template?.oid ?? input.templateOid;
+  if (templateOid) meta.templateOid = templateOid;
+  if (answer.requestId) meta.requestId = answer.requestId;
+
+  const generation = await store.commitGeneration({
+    keyPem: input.keyPem,
+    certPem: certificatePem(material.leafDer),
+    chainPem: certificatesPem(material.chainDer),
+    meta,
+  });
+  crashPoint('engine:generation-committed');
+  ctx.logger.info('certificate.committed', { id: config.id, generation: generation.number, thumbprint: d.thumbprintSha1, notAfter: meta.notAfter });
+
+  const outputs = await installGenerationOutputs(ctx, config, store, generation);
+  crashPoint('engine:outputs-installed');
+
+  await store.writeState(afterIssued(config.id, input.state, ctx.nowMs(), answer.url, ctx.policyId));
+  crashPoint('engine:state-written');
+  await store.clearPending();
+  crashPoint('engine:pending-cleared');
+  await archivePrevious(store, generation.number);
+  crashPoint('engine:previous-archived');
+
+  const hookError = await runDeployHook(ctx, config, generation, outputs, input.previous?.meta.thumbprintSha1 ?? null);
+  return { generation, outputs, hookError };
+}
+
+/** Writes the configured output files from a committed generation (PFX built when configured). */
+export async function installGenerationOutputs(
+  ctx: Pick<InstallContext, 'resolveSecret'>,
+  config: CertificateConfig,
+  store: CertificateStore,
+  generation: Generation,
+): Promise<string[]> {
+  const outputs: OutputConfig | undefined = config.output;
+  if (!outputs) return [];
+  let pfx: { bytes: Uint8Array } | undefined;
+  if (outputs.pfx) {
+    const { buildPfx } = await import('../pki/pkcs12.js');
+    const password = await ctx.resolveSecret(outputs.pfx.password, `PFX password of certificate "${config.id}"`);
+    const [leaf] = readCertificates(generation.certPem, 'generation certificate');
+    const chain = generation.chainPem.trim() === '' ? [] : readCertificates(generation.chainPem, 'generation chain');
+    pfx = {
+      bytes: await buildPfx({ privateKey: loadPrivateKey(generation.keyPem), certificateDer: leaf as Uint8Array, chainDer: chain, password, friendlyName: config.id }),
+    };
+  }
+  const installed = await store.installOutputs(generation, outputs, pfx);
+  return installed.paths;
+}
+
+/** Moves every live generation other than the current one to the archive (kept for rollback). */
+export async function archivePrevious(store: CertificateStore, currentNumber: number): Promise<void> {
+  for (const g of await store.listGenerations()) {
+    if (!g.archived && g.number !== currentNumber) await store.archive(g.number);
+  }
+}
+
+export async function runDeployHook(
+  ctx: Pick<InstallContext, 'hooks' | 'logger'>,
+  config: CertificateConfig,
+  generation: Generation,
+  outputs: string[],
+  oldThumbprint: string | null,
+): Promise<AutoenrollError | null> {
+  if (!ctx.hooks) return null;
+  const o = config.output;
+  const event: DeployEvent = {
+    id: config.id,
+    generation: generation.number,
+    certPath: o?.cert ?? null,
+    keyPath: o?.key ?? null,
+    chainPath: o?.chain ?? null,
+    fullchainPath: o?.fullchain ?? null,
+    pfxPath: o?.pfx?.path ?? null,
+    oldThumbprint,
+    newThumbprint: generation.meta.thumbprintSha1,
+    notAfter: generation.meta.notAfter,
+    hooks: config.hooks,
+  };
+  try {
+    await ctx.hooks.deploy(event);
+    return null;
+  } catch (error) {
+    const failed = isAutoenrollError(error) && error instanceof HookFailed
+      ? error
+      : new HookFailed(`the deploy hook of certificate "${config.id}" failed: ${(error as Error).message}`);
+    ctx.logger.error('hook.deploy_failed', { id: config.id, code: failed.code, message: failed.message, outputs });
+    return failed;
+  }
+}

@@ -1,0 +1,78 @@
+// Questions the engine asks of the merged policy: where is this template, which CAs issue it,
+// which CA issued this certificate, and which CES URIs may a request use. Pure.
+import { X509Certificate } from 'node:crypto';
+import { decodeEnrollmentFlags, decodePrivateKeyFlags, decodeSubjectNameFlags } from '../protocol/templateFlags.js';
+import type { EnrollmentUriCandidate } from '../transport/enrollmentEndpoints.js';
+import { casOfTemplate, findPolicyTemplate } from './cachedPolicy.js';
+import type { CachedCa, CachedTemplate, PolicyView } from './cachedPolicy.js';
+import type { PolicyTemplateView } from './plannerTypes.js';
+
+export interface LocatedTemplate {
+  view: PolicyView;
+  template: CachedTemplate;
+}
+
+/** The template in the first policy (most preferred server first) that lists it. */
+export function locateTemplate(views: readonly PolicyView[], nameOrOid: string): LocatedTemplate | null {
+  for (const view of views) {
+    const template = findPolicyTemplate(view, nameOrOid);
+    if (template) return { view, template };
+  }
+  return null;
+}
+
+/** The planner's view of a template, with the template superseding it in the same policy. */
+export function templateView(located: LocatedTemplate): PolicyTemplateView {
+  const { view, template } = located;
+  const enrollment = decodeEnrollmentFlags(template.enrollmentFlags);
+  const superseding = view.templates.find((t) => t !== template && t.supersededTemplates.includes(template.commonName));
+  const out: PolicyTemplateView = {
+    commonName: template.commonName,
+    oid: template.oid ?? '',
+    validitySeconds: template.validitySeconds ?? 0,
+    renewalSeconds: template.renewalSeconds ?? 0,
+    majorRevision: template.majorRevision ?? 0,
+    flags: {
+      allowKeyBasedRenewal: enrollment.allowKeyBasedRenewal,
+      previousApprovalValidateReenrollment: enrollment.previousApprovalValidateReenrollment,
+      pendAllRequests: enrollment.pendAllRequests,
+      skipAutoRenewal: enrollment.skipAutoRenewal,
+      requireSameKeyRenewal: decodePrivateKeyFlags(template.privateKeyFlags).requireSameKeyRenewal,
+      enrolleeSuppliesSubject: decodeSubjectNameFlags(template.subjectNameFlags).enrolleeSuppliesSubject,
+    },
+  };
+  if (superseding) {
+    out.supersededBy = superseding.commonName;
+    if (superseding.oid) out.supersededByOid = superseding.oid;
+  }
+  return out;
+}
+
+/** The CA (of those issuing the template) whose certificate issued `certDer`: same subject and a valid signature. */
+export function issuingCa(cas: readonly CachedCa[], certDer: Uint8Array): CachedCa | undefined {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(certDer);
+  } catch {
+    return undefined;
+  }
+  return cas.find((ca) => {
+    try {
+      const caCert = new X509Certificate(ca.certPem);
+      return cert.checkIssued(caCert) && cert.verify(caCert.publicKey);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Every CES URI of the template's CAs that allow enrollment, as selection candidates. */
+export function enrollmentCandidates(view: PolicyView, template: CachedTemplate, onlyCaId?: string): EnrollmentUriCandidate[] {
+  return casOfTemplate(view, template)
+    .filter((ca) => ca.enrollPermission && (onlyCaId === undefined || ca.id === onlyCaId))
+    .flatMap((ca) =>
+      ca.uris.map((u) => ({ uri: u.uri, clientAuthentication: u.clientAuthentication, priority: u.priority, renewalOnly: u.renewalOnly, caId: ca.id })),
+    );
+}
+
+export { casOfTemplate };

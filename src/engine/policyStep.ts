@@ -1,0 +1,206 @@
+// The policy step of a pass (protocol.md §2.4, §7.1): decide whether the cached policy is still
+// good, otherwise ask the policy servers in priority order (lower first, failover among them),
+// merge the answer into the cache per policyID, and fall back to the cache when every CEP is down.
+//
+// A certificate-auth policy server needs a managed, valid certificate as its TLS client
+// credential; until one exists it is skipped and the username server serves. The first time it
+// becomes usable it is asked even when the cache is still fresh: it is the one that publishes the
+// renewal-only certificate CES (protocol.md §5.1), which the username CEP may not list.
+import type { Config, PolicyServerConfig } from '../config/types.js';
+import { AutoenrollError, InternalError } from '../errors.js';
+import { errorToJson } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { ClientCertificate, HttpsClient } from '../transport/httpsClient.js';
+import { withFailover } from '../transport/failover.js';
+import { contributionOf, mergePolicy, touchContribution, withContribution } from './cachedPolicy.js';
+import type { CachedPolicyFile, PolicyView } from './cachedPolicy.js';
+import { fetchPolicy } from './cepClient.js';
+import type { EndpointCredential } from './endpointCredential.js';
+import type { PolicyInfo, SecretResolver } from './agentTypes.js';
+import { policyRefreshAt } from './policyRefresh.js';
+import type { PolicyFreshnessView } from './plannerTypes.js';
+import { readPolicyCache, writePolicyCache } from './policyCache.js';
+import { resolveSchedule } from './scheduleSettings.js';
+
+export interface PolicyStepInput {
+  config: Config;
+  http: HttpsClient;
+  resolveSecret: SecretResolver;
+  nowMs: number;
+  random: () => number;
+  hostId: string;
+  logger: Logger;
+  /** Refresh now whatever the cache says (pulse). */
+  forced: boolean;
+  /** A one-shot command: a retry backoff left by failed refreshes does not hold it back. */
+  manual: boolean;
+  /** A managed, valid certificate to present to certificate-auth policy servers; null when none. */
+  clientCertificate: ClientCertificate | null;
+  signal?: AbortSignal;
+}
+
+export interface PolicyStepResult {
+  /** Applicable policies, the one of the most preferred server first. */
+  views: PolicyView[];
+  info: PolicyInfo;
+  /** Why no server answered (the cache then served, or nothing did). */
+  error: AutoenrollError | null;
+}
+
+/** The credential a policy (or enrollment) server of this config is asked with. */
+export async function usernameCredential(server: PolicyServerConfig, resolveSecret: SecretResolver): Promise<EndpointCredential> {
+  if (server.username === undefined || server.password === undefined) {
+    throw new InternalError(`policy server ${server.url} has auth "username" but no username/password`, 'CONFIG_NO_CREDENTIALS');
+  }
+  const password = await resolveSecret(server.password, `password for ${server.username} (policy server ${server.url})`);
+  return { kind: 'username', username: server.username, password };
+}
+
+function applicable(files: CachedPolicyFile[], config: Config): CachedPolicyFile[] {
+  const rank = (file: CachedPolicyFile): number => {
+    const ranks = file.sources
+      .map((s) => config.policyServers.findIndex((p) => p.url === s.url))
+      .filter((i) => i >= 0);
+    return ranks.length === 0 ? -1 : Math.min(...ranks);
+  };
+  return files
+    .map((file) => ({ file, rank: rank(file) }))
+    .filter((x) => x.rank >= 0)
+    .sort((a, b) => a.rank - b.rank)
+    .map((x) => x.file);
+}
+
+export function freshnessOf(view: PolicyView | undefined, manual: boolean): PolicyFreshnessView | null {
+  if (!view) return null;
+  const freshness: PolicyFreshnessView = { fetchedAtMs: view.fetchedAtMs };
+  if (view.nextUpdateAtMs !== undefined) freshness.nextUpdateAtMs = view.nextUpdateAtMs;
+  if (!manual && view.consecutiveFailures > 0) {
+    freshness.consecutiveFailures = view.consecutiveFailures;
+    if (view.lastAttemptAtMs !== undefined) freshness.lastAttemptAtMs = view.lastAttemptAtMs;
+  }
+  return freshness;
+}
+
+export async function runPolicyStep(input: PolicyStepInput): Promise<PolicyStepResult> {
+  const { config, logger, nowMs } = input;
+  const stateDir = config.stateDir;
+  let files = applicable(await readPolicyCache(stateDir, logger), config);
+  const views = (): PolicyView[] => files.map(mergePolicy);
+  const contributed = new Set(files.flatMap((f) => f.sources.map((s) => s.url)));
+
+  const eligible = config.policyServers.filter((s) => s.auth === 'username' || input.clientCertificate !== null);
+  for (const skipped of config.policyServers.filter((s) => !eligible.includes(s))) {
+    logger.debug('policy.server_skipped', { url: skipped.url, reason: 'no valid managed certificate to authenticate with yet' });
+  }
+  const primary = views()[0];
+  const refreshAt = policyRefreshAt(freshnessOf(primary, input.manual), input.hostId, nowMs, resolveSchedule(undefined), input.forced);
+  const due = refreshAt <= nowMs;
+  const newcomers = eligible.filter((s) => !contributed.has(s.url));
+  const targets = due ? eligible : newcomers;
+
+  const cacheInfo = (error: AutoenrollError | null): PolicyStepResult => {
+    const v = views();
+    const first = v[0];
+    return {
+      views: v,
+      error,
+      info: {
+        policyId: first?.policyId ?? null,
+        source: first ? 'cache' : 'none',
+        endpoint: null,
+        fetchedAt: first ? new Date(first.fetchedAtMs).toISOString() : null,
+        nextUpdateAt: first?.nextUpdateAtMs !== undefined ? new Date(first.nextUpdateAtMs).toISOString() : null,
+        error: error ? errorToJson(error) : null,
+      },
+    };
+  };
+
+  if (targets.length === 0) {
+    if (eligible.length === 0) {
+      const error = new InternalError('no policy server can be used: the only ones configured need a certificate and none is held yet', 'NO_POLICY_SERVER');
+      return cacheInfo(primary ? null : error);
+    }
+    logger.debug('policy.cached', { policyId: primary?.policyId, nextRefreshAt: new Date(refreshAt).toISOString() });
+    return cacheInfo(null);
+  }
+
+  const endpoints = targets.map((server) => ({ url: server.url, priority: server.priority, server }));
+  try {
+    const { result, endpoint } = await withFailover(
+      endpoints,
+      async ({ server }, signal) => {
+        const credential: EndpointCredential =
+          server.auth === 'username'
+            ? await usernameCredential(server, input.resolveSecret)
+            : { kind: 'certificate', clientCertificate: input.clientCertificate as ClientCertificate, ...tlsCap(config) };
+        const lastUpdate = files.flatMap((f) => f.sources).find((s) => s.url === server.url)?.fetchedAt;
+        return fetchPolicy(input.http, server.url, credential, {
+          lastUpdate: lastUpdate ? new Date(lastUpdate) : null,
+          now: new Date(nowMs),
+          signal,
+        });
+      },
+      {
+        random: input.random,
+        nowMs: () => nowMs,
+        signal: input.signal,
+        onAttempt: (event) => {
+          if (event.type === 'failure') logger.warn('policy.server_failed', { url: event.url, code: event.code, message: event.message, next: event.next });
+        },
+      },
+    );
+    const server = endpoint.server;
+    const existing = files.find((f) => f.policyId === result.policyId) ?? {
+      schemaVersion: 1 as const,
+      policyId: result.policyId,
+      sources: [],
+      consecutiveFailures: 0,
+    };
+    let updated: CachedPolicyFile;
+    if (result.policiesNotChanged === true && existing.sources.some((s) => s.url === server.url)) {
+      updated = touchContribution(existing, server.url, nowMs, result.nextUpdateHours);
+      logger.info('policy.not_changed', { policyId: result.policyId, url: server.url });
+    } else {
+      updated = withContribution(existing, contributionOf(result, server, nowMs));
+      logger.info('policy.fetched', { policyId: result.policyId, url: server.url, templates: result.templates.length, cas: result.cas.length });
+    }
+    updated.lastAttemptAt = new Date(nowMs).toISOString();
+    await writePolicyCache(stateDir, updated);
+    files = applicable([...files.filter((f) => f.policyId !== updated.policyId), updated], config);
+    const v = views();
+    const answered = v.find((x) => x.policyId === updated.policyId) as PolicyView;
+    return {
+      views: v,
+      error: null,
+      info: {
+        policyId: answered.policyId,
+        source: 'server',
+        endpoint: server.url,
+        fetchedAt: new Date(answered.fetchedAtMs).toISOString(),
+        nextUpdateAt: answered.nextUpdateAtMs !== undefined ? new Date(answered.nextUpdateAtMs).toISOString() : null,
+        error: null,
+      },
+    };
+  } catch (caught) {
+    const error = caught instanceof AutoenrollError ? caught : new InternalError(`policy step failed: ${(caught as Error).message}`, 'INTERNAL', { cause: caught });
+    if (due) {
+      // Count the failure so the service backs off its refreshes; the cache itself stays usable.
+      for (const file of files) {
+        const failed = { ...file, consecutiveFailures: file.consecutiveFailures + 1, lastAttemptAt: new Date(nowMs).toISOString() };
+        await writePolicyCache(stateDir, failed);
+      }
+      files = files.map((f) => ({ ...f, consecutiveFailures: f.consecutiveFailures + 1, lastAttemptAt: new Date(nowMs).toISOString() }));
+    }
+    if (files.length > 0) {
+      logger.warn('policy.using_cache', { policyId: files[0]?.policyId, code: error.code, message: error.message });
+    } else {
+      logger.error('policy.unavailable', { code: error.code, message: error.message });
+    }
+    // Only a newly usable server was asked and the fresh cache serves: nothing to report.
+    return cacheInfo(due || files.length === 0 ? error : null);
+  }
+}
+
+function tlsCap(config: Config): { maxTlsVersion?: 'TLSv1.2' | 'TLSv1.3' } {
+  return config.transport.maxTlsVersionForClientCert ? { maxTlsVersion: config.transport.maxTlsVersionForClientCert } : {};
+}

@@ -1,0 +1,118 @@
+// The request for one certificate: the key (chosen from the template and the config) and the
+// PKCS#10 (new enrollment) or the renewal CMS signed by the old key (protocol.md §4, §5.2).
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { CertificateConfig } from '../config/types.js';
+import { buildCsr } from '../pki/csr.js';
+import type { CsrOptions, SanRequest } from '../pki/csr.js';
+import { generateKeyPair, keySpecForTemplate, keySpecOf, loadPrivateKey, privateKeyToPem } from '../pki/keys.js';
+import type { KeySpec } from '../pki/keys.js';
+import { buildRenewalRequest } from '../pki/renewalRequest.js';
+import type { RenewalRequestOptions } from '../pki/renewalRequest.js';
+import { decodeSubjectNameFlags } from '../protocol/templateFlags.js';
+import { crashPoint } from '../store/crashPoint.js';
+import type { CachedTemplate } from './cachedPolicy.js';
+
+export interface BuiltRequest {
+  der: Uint8Array;
+  keyPem: string;
+  /** SPKI DER of the key the issued certificate must certify. */
+  publicKeySpkiDer: Uint8Array;
+  keyReused: boolean;
+}
+
+/** The configured key as a KeySpec (sizes default to what keySpecForTemplate then checks). */
+export function configuredKeySpec(config: CertificateConfig): KeySpec | undefined {
+  const key = config.key;
+  if (!key) return undefined;
+  if (key.algorithm === 'RSA') return { algorithm: 'RSA', bits: key.size ?? 2048 };
+  return { algorithm: 'EC', curve: key.curve ?? 'P-256' };
+}
+
+function templateRequirements(template: CachedTemplate): { minimalKeyLength: number; algorithmOid?: string } {
+  const out: { minimalKeyLength: number; algorithmOid?: string } = { minimalKeyLength: template.minimalKeyLength ?? 0 };
+  if (template.keyAlgorithmOid) out.algorithmOid = template.keyAlgorithmOid;
+  return out;
+}
+
+function templateId(template: CachedTemplate): CsrOptions['template'] {
+  return template.oid ? { oid: template.oid, majorVersion: template.majorRevision ?? 0, minorVersion: template.minorRevision ?? 0 } : undefined;
+}
+
+function sanOf(config: CertificateConfig): SanRequest | undefined {
+  const san: SanRequest = {};
+  if (config.dns.length > 0) san.dns = config.dns;
+  if (config.ip.length > 0) san.ip = config.ip;
+  if (config.upn.length > 0) san.upn = config.upn;
+  if (config.email.length > 0) san.email = config.email;
+  return Object.keys(san).length > 0 ? san : undefined;
+}
+
+const spkiOf = (key: KeyObject): Uint8Array => new Uint8Array(createPublicKey(key).export({ type: 'spki', format: 'der' }));
+
+/** A new key and a PKCS#10 for an initial enrollment (or a re-enrollment) with the template. */
+export async function buildEnrollmentRequest(config: CertificateConfig, template: CachedTemplate): Promise<BuiltRequest & { warnings: string[] }> {
+  const warnings: string[] = [];
+  const spec = keySpecForTemplate(templateRequirements(template), configuredKeySpec(config));
+  const pair = await generateKeyPair(spec);
+  crashPoint('engine:key-generated');
+
+  const nameFlags = decodeSubjectNameFlags(template.subjectNameFlags);
+  // The CA builds the name from the directory unless the template lets the enrollee supply it.
+  let subject: string | null = config.subject ?? null;
+  if (subject === null && nameFlags.enrolleeSuppliesSubject && config.dns[0] !== undefined) subject = `CN=${config.dns[0]}`;
+  if (subject !== null && !nameFlags.enrolleeSuppliesSubject) {
+    warnings.push(`template "${template.commonName}" builds the subject from the directory; the configured subject is sent but the CA may ignore it`);
+  }
+  const options: CsrOptions = { privateKey: pair.privateKey, publicKey: pair.publicKey, subject, templateName: template.commonName };
+  const id = templateId(template);
+  if (id) options.template = id;
+  const san = sanOf(config);
+  if (san) {
+    if (nameFlags.enrolleeSuppliesSubjectAltName || nameFlags.enrolleeSuppliesSubject) options.san = san;
+    else warnings.push(`template "${template.commonName}" does not accept subject alternative names from the request; the configured ones are left out`);
+  }
+  const der = await buildCsr(options);
+  crashPoint('engine:request-built');
+  return { der, keyPem: privateKeyToPem(pair.privateKey), publicKeySpkiDer: spkiOf(pair.privateKey), keyReused: false, warnings };
+}
+
+/**
+ * A key-based renewal request: PKCS#10 carrying the old certificate, wrapped in CMS signed by the
+ * old key; subject copied byte for byte from the old certificate. A new key unless `reuseKey`.
+ */
+export async function buildKeyRenewalRequest(
+  config: CertificateConfig,
+  template: CachedTemplate,
+  old: { certDer: Uint8Array; keyPem: string },
+  reuseKey: boolean,
+): Promise<BuiltRequest> {
+  const oldKey = loadPrivateKey(old.keyPem);
+  let newKey: KeyObject = oldKey;
+  if (!reuseKey) {
+    const spec = keySpecForTemplate(templateRequirements(template), configuredKeySpec(config) ?? keySpecOf(oldKey));
+    newKey = (await generateKeyPair(spec)).privateKey;
+    crashPoint('engine:key-generated');
+  }
+  const options: RenewalRequestOptions = {
+    oldCertificateDer: old.certDer,
+    oldPrivateKey: oldKey,
+    templateName: template.commonName,
+    copyOldSan: decodeSubjectNameFlags(template.subjectNameFlags).oldCertSuppliesSubjectAndAltName || sanOf(config) === undefined,
+  };
+  if (!reuseKey) {
+    options.newPrivateKey = newKey;
+    options.newPublicKey = createPublicKey(newKey);
+  }
+  const id = templateId(template);
+  if (id) options.template = id;
+  const san = sanOf(config);
+  if (san && !options.copyOldSan) options.san = san;
+  const der = await buildRenewalRequest(options);
+  crashPoint('engine:request-built');
+  return { der, keyPem: reuseKey ? old.keyPem : privateKeyToPem(newKey), publicKeySpkiDer: spkiOf(newKey), keyReused: reuseKey };
+}
+
+/** The SPKI of a stored key (for a resubmission or a retrieval). */
+export function publicKeySpkiOfPem(keyPem: string): Uint8Array {
+  return spkiOf(loadPrivateKey(keyPem));
+}
