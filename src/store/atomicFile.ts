@@ -20,6 +20,23 @@ export function isTempName(name: string): boolean {
   return /\.tmp-[0-9a-f]+$/.test(name);
 }
 
+/**
+ * rename(), retried briefly on Windows where a reader (antivirus, indexer, a service holding the
+ * old file open without FILE_SHARE_DELETE) can make the replace fail transiently.
+ */
+export async function renameDurable(from: string, to: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await rename(from, to);
+      return;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (!isWindows || attempt >= 20 || !['EPERM', 'EACCES', 'EBUSY'].includes(code ?? '')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
 /** Writes a new file (fails if it exists), fsyncs it. */
 export async function writeNewFile(file: string, data: string | Uint8Array, mode: number): Promise<void> {
   const handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
@@ -56,7 +73,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
   try {
     await writeNewFile(temp, data, options.mode ?? 0o600);
     if (options.crashLabel) crashPoint(`${options.crashLabel}:temp-written`);
-    await rename(temp, file);
+    await renameDurable(temp, file);
   } catch (error) {
     await rm(temp, { force: true }).catch(() => undefined);
     throw error;

@@ -3,11 +3,11 @@
 // the new file, never a torn one. Files are written one after the other, so for a moment the
 // cert and key files can belong to different generations; the outputs marker (written last)
 // records which generation was fully installed, and recovery reports a stale one to reinstall.
-import { chown, rename, rm, stat } from 'node:fs/promises';
+import { chown, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { OutputConfig } from '../config/types.js';
 import { InternalError } from '../errors.js';
-import { ensureDir, readJsonFile, syncDir, tempName, writeJsonAtomic, writeNewFile } from './atomicFile.js';
+import { ensureDir, readJsonFile, renameDurable, syncDir, tempName, writeJsonAtomic, writeNewFile } from './atomicFile.js';
 import { crashPoint } from './crashPoint.js';
 import type { Generation, OutputsMarker } from './stateModel.js';
 import type { InstalledOutputs } from './storeTypes.js';
@@ -52,7 +52,7 @@ async function replaceOutput(file: string, data: string | Uint8Array, mode: numb
       await chown(temp, previous.uid, previous.gid).catch(() => undefined);
     }
     crashPoint(`output:${kind}:temp-written`);
-    await rename(temp, file);
+    await renameDurable(temp, file);
   } catch (error) {
     await rm(temp, { force: true }).catch(() => undefined);
     throw error;
