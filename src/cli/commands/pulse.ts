@@ -1,7 +1,59 @@
-// Placeholder until this command lands; the owning module replaces this file.
-import { InternalError } from '../../errors.js';
+// `autoenroll pulse [--wait]` (like certutil -pulse): asks the running service for a pass now over
+// its control socket; with --wait, prints that pass's result and returns its exit code. With no
+// service running, runs one pass in-process under the state lock and prints it.
+import { requestPulse } from '../../daemon/controlClient.js';
+import type { PassResult } from '../../engine/agentTypes.js';
+import { ExitCode } from '../../errors.js';
+import { loadCommandConfig, openAgentRuntime, printPassResult } from '../agentRuntime.js';
 import type { CommandContext } from '../context.js';
 
-export async function run(_options: unknown, _context: CommandContext): Promise<number> {
-  throw new InternalError('the "pulse" command is not available in this build yet', 'NOT_IMPLEMENTED');
+interface PulseOptions {
+  wait?: boolean;
+}
+
+/** How long an in-process pulse waits for another pass runner (a starting service, another pulse). */
+const LOCK_WAIT_MS = 10_000;
+
+export async function run(options: PulseOptions, context: CommandContext): Promise<number> {
+  const config = await loadCommandConfig(context);
+  const wait = options.wait === true;
+  const live = await requestPulse(config.stateDir, wait, { signal: context.signal });
+  if (live !== null) {
+    if (!wait) {
+      if (context.globals.json) context.stdout.write(`${JSON.stringify({ requested: true, service: true })}\n`);
+      else context.stdout.write('the running service is starting a pass now (use --wait to see its result)\n');
+      return ExitCode.OK;
+    }
+    printServiceResult(context, live.result);
+    return live.exitCode;
+  }
+
+  const runtime = await openAgentRuntime(context);
+  try {
+    const release = await runtime.store.lockAll({ wait: LOCK_WAIT_MS });
+    try {
+      const result = await runtime.agent.runPass({ operation: 'pulse', signal: context.signal });
+      printPassResult(context, result);
+      return result.exitCode;
+    } finally {
+      await release();
+    }
+  } finally {
+    await runtime.close();
+  }
+}
+
+function printServiceResult(context: CommandContext, result: unknown): void {
+  if (isPassResult(result)) {
+    printPassResult(context, result);
+    return;
+  }
+  // The pass itself failed before producing a result (the service logged why).
+  const error = (result as { error?: { code?: string; message?: string } } | null)?.error;
+  if (context.globals.json) context.stdout.write(`${JSON.stringify({ error: error ?? null })}\n`);
+  else context.stdout.write(`the service's pass failed: ${error?.message ?? 'unknown error'} [${error?.code ?? 'INTERNAL'}]\n`);
+}
+
+function isPassResult(value: unknown): value is PassResult {
+  return typeof value === 'object' && value !== null && Array.isArray((value as PassResult).certificates);
 }
