@@ -137,10 +137,17 @@ const GENERAL: Table<GeneralFlags> = {
   isModified: 0x20000,
 };
 
+const entriesCache = new Map<object, [string, number][]>();
+
 function decode<T>(table: Table<T>, value: number): Record<string, boolean> {
+  let entries = entriesCache.get(table);
+  if (!entries) {
+    entries = Object.entries(table) as [string, number][];
+    entriesCache.set(table, entries);
+  }
   const out: Record<string, boolean> = {};
   const unsigned = value >>> 0;
-  for (const [name, bit] of Object.entries(table) as [string, number][]) out[name] = (unsigned & bit) >>> 0 === bit;
+  for (const [name, bit] of entries) out[name] = (unsigned & bit) >>> 0 === bit;
   return out;
 }
 

@@ -12,10 +12,14 @@ export interface XmlElement {
   /** Namespace URI ('' when the element is in no namespace). */
   ns: string;
   local: string;
-  /** Attribute values keyed "{ns}local" for namespaced attributes and "local" for unprefixed ones. xmlns declarations are left out. */
+  /** Attribute values keyed "{ns}local" for namespaced attributes and "local" for unprefixed ones. xmlns declarations are left out. Read-only when parsed. */
   attrs: Record<string, string>;
+  /** Child elements in document order (read-only when parsed). */
   children: XmlElement[];
-  /** Concatenated direct text (character data and CDATA), untrimmed. */
+  /**
+   * Direct text (character data and CDATA), untrimmed. For an element with child elements,
+   * whitespace-only runs between the children (indentation) are left out.
+   */
   text: string;
   line?: number;
   /** In-scope prefix → namespace bindings, for QName-valued text such as a SOAP fault code. */
@@ -38,6 +42,12 @@ export const DEFAULT_XML_LIMITS: Required<XmlLimits> = {
 };
 
 const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
+const XSI_NIL = `{${NS.xsi}}nil`;
+const WHITESPACE = /^[ \t\r\n]*$/;
+// Most elements have no attributes and many no children: share frozen empties instead of
+// allocating two objects per element (allocation dominates the cost of a large policy response).
+const NO_ATTRS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const NO_CHILDREN: XmlElement[] = Object.freeze([]) as unknown as XmlElement[];
 const ROOT_SCOPE: Readonly<Record<string, string>> = Object.freeze({ xml: 'http://www.w3.org/XML/1998/namespace' });
 
 function byteLengthOver(input: string, max: number): boolean {
@@ -93,21 +103,35 @@ export function parseXml(input: string | Uint8Array, limits: XmlLimits = {}): Xm
     const parentScope = parent?.nsScope ?? ROOT_SCOPE;
     const declared = tag.ns;
     let scope = parentScope;
-    if (declared !== undefined && Object.keys(declared).length > 0) scope = { ...parentScope, ...declared };
-    const attrs: Record<string, string> = {};
+    if (declared !== undefined) {
+      for (const _prefix in declared) {
+        scope = { ...parentScope, ...declared };
+        break;
+      }
+    }
+    let attrs = NO_ATTRS;
     for (const key in tag.attributes) {
       const attribute = tag.attributes[key];
       if (attribute === undefined || attribute.uri === XMLNS_NS || (attribute.prefix === '' && attribute.local === 'xmlns')) continue;
+      if (attrs === NO_ATTRS) attrs = {};
       attrs[attribute.uri === '' ? attribute.local : `{${attribute.uri}}${attribute.local}`] = attribute.value;
     }
-    const element: XmlElement = { ns: tag.uri, local: tag.local, attrs, children: [], text: '', line: parser.line, nsScope: scope };
-    if (parent) parent.children.push(element);
-    else root = element;
+    const element: XmlElement = { ns: tag.uri, local: tag.local, attrs, children: NO_CHILDREN, text: '', line: parser.line, nsScope: scope };
+    if (parent) {
+      if (parent.children === NO_CHILDREN) {
+        parent.children = [element];
+        // Indentation before the first child is layout, not content.
+        if (parent.text !== '' && WHITESPACE.test(parent.text)) parent.text = '';
+      } else parent.children.push(element);
+    } else root = element;
     stack.push(element);
   });
   parser.on('text', (chunk) => {
     const current = stack[stack.length - 1];
-    if (current) current.text += chunk;
+    if (!current) return;
+    // Whitespace between child elements is layout; skipping it keeps big indented bodies cheap.
+    if (current.children === NO_CHILDREN) current.text = current.text === '' ? chunk : current.text + chunk;
+    else if (!WHITESPACE.test(chunk)) current.text += chunk;
   });
   parser.on('cdata', (chunk) => {
     const current = stack[stack.length - 1];
@@ -134,7 +158,11 @@ export function parseXml(input: string | Uint8Array, limits: XmlLimits = {}): Xm
 /** The first child element with this namespace and local name. */
 export function child(el: XmlElement | undefined, ns: string, local: string): XmlElement | undefined {
   if (!el) return undefined;
-  for (const c of el.children) if (c.local === local && c.ns === ns) return c;
+  const kids = el.children;
+  for (let i = 0; i < kids.length; i++) {
+    const c = kids[i] as XmlElement;
+    if (c.local === local && c.ns === ns) return c;
+  }
   return undefined;
 }
 
@@ -147,8 +175,10 @@ export function children(el: XmlElement | undefined, ns: string, local: string):
 /** True when the element carries xsi:nil="true" (or "1"). */
 export function isNil(el: XmlElement | undefined): boolean {
   if (!el) return false;
-  const value = el.attrs[`{${NS.xsi}}nil`];
-  return value !== undefined && (value.trim() === 'true' || value.trim() === '1');
+  const value = el.attrs[XSI_NIL];
+  if (value === undefined) return false;
+  const v = value.trim();
+  return v === 'true' || v === '1';
 }
 
 /** Trimmed text of the named child; undefined when the child is absent or nil. */

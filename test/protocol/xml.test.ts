@@ -46,6 +46,12 @@ describe('parseXml', () => {
     expect(root.text).toBe('a\rb&<c>');
   });
 
+  it('keeps leaf text verbatim and drops indentation between child elements', () => {
+    const root = parseXml('<r>\n  <a>  x  </a>\n  <b> </b>mixed\n</r>');
+    expect(root.children.map((c) => c.text)).toEqual(['  x  ', ' ']);
+    expect(root.text).toBe('mixed\n');
+  });
+
   it('accepts bytes with a UTF-8 BOM and rejects invalid UTF-8', () => {
     expect(parseXml(new Uint8Array([0xef, 0xbb, 0xbf, ...Buffer.from('<r>é</r>')])).text).toBe('é');
     expect(codeOf(() => parseXml(new Uint8Array([0x3c, 0x72, 0x3e, 0xff, 0x3c, 0x2f, 0x72, 0x3e])))).toBe('XML_ENCODING');
