@@ -117,3 +117,21 @@ describe('parseXml on hostile input', () => {
     expect(codeOf(() => parseXml('<r>' + '<e/>'.repeat(101) + '</r>', { maxElements: 100 }))).toBe('XML_TOO_MANY_ELEMENTS');
   });
 });
+
+describe('hostile input through the public parsers', () => {
+  it('each parser refuses a DOCTYPE, deep nesting, a SOAP 1.1 envelope and a wrong namespace with a typed error', async () => {
+    const { parseGetPoliciesResponse } = await import('../../src/protocol/xcepResponse.js');
+    const { parseWstepResponse } = await import('../../src/protocol/wstepResponse.js');
+    const { parseSoapRequest } = await import('../../src/protocol/soap.js');
+    const deep = '<a>'.repeat(10_000) + '</a>'.repeat(10_000);
+    const soap11 = '<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body><x/></e:Body></e:Envelope>';
+    const wrongNs = '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><GetPoliciesResponse xmlns="urn:not-xcep"/></s:Body></s:Envelope>';
+    for (const parse of [parseGetPoliciesResponse, (x: string) => parseWstepResponse(x), parseSoapRequest]) {
+      expect(codeOf(() => parse('<!DOCTYPE r [<!ENTITY x SYSTEM "http://evil/">]><r>&x;</r>'))).toBe('XML_DOCTYPE');
+      expect(codeOf(() => parse(deep))).toBe('XML_TOO_DEEP');
+      expect(codeOf(() => parse(soap11))).toBe('SOAP_VERSION');
+    }
+    expect(codeOf(() => parseGetPoliciesResponse(wrongNs))).toBe('XML_UNEXPECTED_ELEMENT');
+    expect(codeOf(() => parseWstepResponse(wrongNs))).toBe('XML_UNEXPECTED_ELEMENT');
+  });
+});
