@@ -219,6 +219,11 @@ export function createAgent(deps: AgentDeps): Agent {
           ...(options.force ? { force: true } : {}),
           ...(options.reuseKey ? { reuseKey: true } : {}),
         }).actions[0] as CertificateAction;
+        // A one-shot command that finds a pending request polls it rather than reporting
+        // "nothing to do": it never submits beside it, and `enroll` then exits 5 or installs.
+        if (planned.kind === 'skip' && planned.blocked.kind === 'retrieve' && options.operation !== 'scheduled') {
+          Object.assign(planned, planned.blocked);
+        }
         result.planned = stepLabel(planned);
         result.warnings.push(...planned.warnings);
         log.debug('certificate.planned', { step: result.planned, status: planned.status });

@@ -32,6 +32,9 @@ describe.skipIf(!hasOpenssl)('enroll → pending → approve → retrieve', () =
     expect(state.pending?.requestId).toBe(web.requestId);
     expect(state.pending?.endpointUrl).toBe(env.lab.endpoint('LAB-ISSUING-CA_CES_UsernamePassword').url);
     expect(existsSync(join(dir, 'state/certs/web/pending/key.pem'))).toBe(true);
+    const status = await cli(['--config', config, '--json', 'status'], passwordEnv);
+    expect(status.code, status.err).toBe(0);
+    expect(JSON.parse(status.out)).toEqual([expect.objectContaining({ id: 'web', state: 'PENDING', pendingRequestId: web.requestId })]);
 
     // Still pending: retrieve says so and submits nothing new.
     const again = await cli(['--config', config, 'retrieve'], passwordEnv);
@@ -75,6 +78,10 @@ describe.skipIf(!hasOpenssl)('enroll → pending → approve → retrieve', () =
     expect(state.lastError?.hresult).toBe(result.error?.hresult);
     expect(state.lastError?.requestId).toBe(requestId);
     expect(state.pending ?? null).toBeNull();
+    const status = await cli(['--config', config, '--json', 'status'], passwordEnv);
+    expect(JSON.parse(status.out)).toEqual([
+      expect.objectContaining({ id: 'app', pendingRequestId: null, lastError: expect.objectContaining({ hresult: result.error?.hresult, requestId }) }),
+    ]);
     expect(existsSync(join(dir, 'state/certs/app/pending'))).toBe(false);
   });
 });
