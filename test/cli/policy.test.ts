@@ -32,6 +32,12 @@ describe.skipIf(!hasSharedFixtures)('autoenroll policy --file (cepces capture)',
     expect(doc.cas[0].certificateBase64).toMatch(/^MIIFrTCCA5Wg/);
   });
 
+  it('accepts --json after the command, as in `autoenroll policy --file R.xml --json`', async () => {
+    const ctx = captureContext();
+    expect(await runCli(['policy', '--file', file, '--json'], ctx)).toBe(0);
+    expect(JSON.parse(ctx.out()).templates[0].commonName).toBe('Machine');
+  });
+
   it('reads a full envelope with KBR flags (adcs_python capture)', async () => {
     const ctx = captureContext();
     expect(await runCli(['policy', '--file', sharedFixturePath('adcs_python', 'captures', '10-kbr-getpolicies-clientcert.response.xml')], ctx)).toBe(0);
