@@ -178,8 +178,11 @@ function parseTemplate(policy: XmlElement, index: OidIndex): Template {
   };
 }
 
-/** Parses a GetPoliciesResponse (full envelope or bare element). A SOAP fault is thrown as its mapped error (faultToError). */
-export function parseGetPoliciesResponse(input: string | Uint8Array, options: { limits?: XmlLimits; endpoint?: string } = {}): PolicyResponse {
+/**
+ * Parses a GetPoliciesResponse (full envelope or bare element, as text, bytes or an already parsed
+ * tree). A SOAP fault is thrown as its mapped error (faultToError).
+ */
+export function parseGetPoliciesResponse(input: string | Uint8Array | XmlElement, options: { limits?: XmlLimits; endpoint?: string } = {}): PolicyResponse {
   const envelope = parseEnvelope(input, { allowBare: true, limits: options.limits });
   const root = envelope.payload;
   if (root.local === 'Fault' && root.ns === NS.soap) throw faultToError(parseSoapFault(root, envelope.action), options.endpoint);
