@@ -37,6 +37,8 @@ export interface CertificateEntry {
   reuseKey?: boolean;
   /** Output files under <work>/out/<id>.* unless false. */
   outputs?: boolean;
+  /** Deploy hook commands. */
+  deploy?: string[];
 }
 
 export interface AgentLab {
@@ -72,6 +74,7 @@ export async function startAgentLab(): Promise<AgentLab> {
           dns: c.dns ?? [`${c.id}.lab.test`],
           key: { algorithm: 'EC', curve: 'P-256' },
           ...(c.reuseKey ? { reuseKey: true } : {}),
+          ...(c.deploy ? { hooks: { deploy: c.deploy } } : {}),
           ...(c.outputs === false
             ? {}
             : { output: { cert: `./out/${c.id}.pem`, key: `./out/${c.id}.key`, chain: `./out/${c.id}-chain.pem` } }),
