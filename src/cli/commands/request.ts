@@ -1,7 +1,132 @@
-// Placeholder until this command lands; the owning module replaces this file.
-import { InternalError } from '../../errors.js';
+// `autoenroll request --policy-server URL --template T --username U --password-stdin --subject DN
+// [--dns NAME ...] [--key rsa:2048|ec:p256] [--ca-file PEM] --out DIR [--request-id ID]`:
+// one-shot enrollment with no config file (like certreq). Writes DIR/cert.pem, DIR/key.pem (0600),
+// DIR/chain.pem; a pending answer prints the RequestID, saves it with the CES URL in
+// DIR/request.json and exits 5; `--request-id ID` with the same options retrieves it later.
+// The password comes from stdin (--password-stdin) or a prompt on a TTY, never from argv.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ExitCode, InputError, UsageError } from '../../errors.js';
+import { createLogger } from '../../log/logger.js';
+import { parseKeySpec } from '../../pki/keys.js';
+import type { OneShotOptions, OneShotResult } from '../../engine/oneShotRequest.js';
+import { requestCertificate, retrieveCertificate } from '../../engine/oneShotRequest.js';
+import { createHttpsClient } from '../../transport/httpsClient.js';
+import { systemRandom } from '../../transport/random.js';
 import type { CommandContext } from '../context.js';
+import { readLine } from './credentialsSet.js';
 
-export async function run(_options: unknown, _context: CommandContext): Promise<number> {
-  throw new InternalError('the "request" command is not available in this build yet', 'NOT_IMPLEMENTED');
+export interface RequestCommandOptions {
+  policyServer: string;
+  template: string;
+  username?: string;
+  passwordStdin?: boolean;
+  subject?: string;
+  dns?: string[];
+  ip?: string[];
+  upn?: string[];
+  email?: string[];
+  key?: string;
+  caFile?: string;
+  requestId?: string;
+  out: string;
+}
+
+const MAX_PASSWORD_CHARS = 4096;
+
+export async function run(options: RequestCommandOptions, context: CommandContext): Promise<number> {
+  if (options.username === undefined || options.username === '') throw new UsageError('request needs --username (the enrollment account, DOMAIN\\user or UPN)', 'USERNAME_REQUIRED');
+  const key = options.key !== undefined ? parseKeySpec(options.key) : undefined;
+  const outDir = path.resolve(context.cwd, options.out);
+  let caPem: string | undefined;
+  if (options.caFile !== undefined) {
+    const file = path.resolve(context.cwd, options.caFile);
+    caPem = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      throw new InputError(`--ca-file ${file} cannot be read (${error.code ?? error.message})`, 'TRUST_FILE_UNREADABLE');
+    });
+    if (!caPem.includes('-----BEGIN CERTIFICATE-----')) throw new InputError(`--ca-file ${file} holds no PEM certificate`, 'TRUST_FILE_INVALID');
+  }
+  const password = await readPassword(options, context);
+
+  const oneShot: OneShotOptions = {
+    policyServerUrl: options.policyServer,
+    template: options.template,
+    username: options.username,
+    password,
+    dns: options.dns ?? [],
+    ip: options.ip ?? [],
+    upn: options.upn ?? [],
+    email: options.email ?? [],
+    outDir,
+    ...(options.subject !== undefined ? { subject: options.subject } : {}),
+    ...(key ? { key } : {}),
+    ...(caPem !== undefined ? { caPem } : {}),
+  };
+  const http = createHttpsClient({ ...(caPem !== undefined ? { ca: caPem } : {}), env: context.env });
+  const logger = createLogger({ sink: context.stderr, level: context.globals.quiet ? 'error' : context.globals.verbose ? 'debug' : 'warn' });
+  const deps = { http, now: Date.now, random: systemRandom, logger, signal: context.signal };
+  let result: OneShotResult;
+  try {
+    result = options.requestId !== undefined ? await retrieveCertificate({ ...oneShot, requestId: options.requestId }, deps) : await requestCertificate(oneShot, deps);
+  } finally {
+    await http.close();
+  }
+  context.stdout.write(context.globals.json ? `${JSON.stringify(result, null, 2)}\n` : describe(result, options));
+  return result.status === 'issued' ? ExitCode.OK : ExitCode.PENDING;
+}
+
+function describe(result: OneShotResult, options: RequestCommandOptions): string {
+  if (result.status === 'pending') {
+    return [
+      `RequestID ${result.requestId}`,
+      `pending: request ${result.requestId} waits for CA manager approval at ${result.endpoint}`,
+      `saved: ${result.files.key} (0600), ${result.files.request}`,
+      `once approved, run the same command with --request-id ${result.requestId} --out ${options.out}`,
+      '',
+    ].join('\n');
+  }
+  return [
+    `issued: ${result.subject}, serial ${result.serial}, thumbprint ${result.thumbprint}, valid until ${result.notAfter}${result.requestId ? ` (RequestID ${result.requestId})` : ''}`,
+    `written: ${result.files.cert}, ${result.files.key} (0600), ${result.files.chain}`,
+    ...(result.anchored ? [] : ['note: the chain does not reach a certificate of --ca-file; chain.pem holds what the CA and the policy provided']),
+    '',
+  ].join('\n');
+}
+
+async function readPassword(options: RequestCommandOptions, context: CommandContext): Promise<string> {
+  let password: string;
+  if (options.passwordStdin) password = await readLine(context.stdin);
+  else if (context.stdin.isTTY) password = await promptHidden(context, `Password for ${options.username ?? ''}: `);
+  else throw new UsageError('no password: pass --password-stdin and write it on stdin, or run on a terminal to be prompted (never on the command line)', 'PASSWORD_REQUIRED');
+  if (password === '') throw new UsageError('the password is empty', 'PASSWORD_EMPTY');
+  return password;
+}
+
+/** Reads a line from a TTY in raw mode so the characters are not echoed. */
+function promptHidden(context: CommandContext, prompt: string): Promise<string> {
+  const input = context.stdin as NodeJS.ReadStream;
+  context.stderr.write(prompt);
+  return new Promise((resolve, reject) => {
+    let value = '';
+    const wasRaw = input.isRaw;
+    input.setRawMode?.(true);
+    input.resume();
+    const done = (error?: Error): void => {
+      input.removeListener('data', onData);
+      input.setRawMode?.(wasRaw ?? false);
+      input.pause();
+      context.stderr.write('\n');
+      if (error) reject(error);
+      else resolve(value);
+    };
+    const onData = (chunk: Buffer | string): void => {
+      for (const ch of typeof chunk === 'string' ? chunk : chunk.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') return done();
+        if (ch === '\u0003' || ch === '\u0004') return done(new UsageError('cancelled', 'CANCELLED'));
+        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
+        else if (value.length < MAX_PASSWORD_CHARS) value += ch;
+      }
+    };
+    input.on('data', onData);
+  });
 }
