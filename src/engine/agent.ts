@@ -26,6 +26,8 @@ import { readSnapshot, recoverTurn } from './turnRecovery.js';
 const LOCK_WAIT_MS = 30_000;
 /** enroll --wait: interval between QueryTokenStatus polls. */
 const WAIT_POLL_MS = 2_000;
+/** Certificate turns run at once within a pass. */
+const CONCURRENCY = 8;
 
 const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
@@ -121,11 +123,18 @@ export function createAgent(deps: AgentDeps): Agent {
       caCertificatesDer: caCertificates(policy.views),
     };
 
-    const results: CertificateResult[] = [];
-    for (const certificate of selected) {
-      if (options.signal?.aborted) break;
-      results.push(await certificateTurn(ctx, certificate, options, policy.error, policy.views));
-    }
+    // Certificates are independent (one lock each) and a turn mostly waits on fsync and the
+    // network, so a few run at once; results keep the config's order.
+    const results: CertificateResult[] = new Array<CertificateResult>(selected.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < selected.length && !options.signal?.aborted) {
+        const index = next++;
+        results[index] = await certificateTurn(ctx, selected[index] as CertificateConfig, options, policy.error, policy.views);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, selected.length) }, worker));
+    const done = results.filter((r): r is CertificateResult => r !== undefined);
 
     // The plan after the pass: display state, renewal instant, next event, and when to wake.
     const nowMs = deps.now();
@@ -133,7 +142,7 @@ export function createAgent(deps: AgentDeps): Agent {
     const password = hasPasswordCredentials(config);
     const inputs = snapshots.filter((s): s is CertificateSnapshot => s !== null).map((s) => certificatePlanInput(s, policy.views, password));
     const after = plan({ hostId: deps.hostId, policy: freshnessOf(policy.views[0], operation !== undefined), certificates: inputs }, nowMs);
-    for (const result of results) {
+    for (const result of done) {
       const action = after.actions.find((a) => a.certificateId === result.id);
       const snapshot = snapshots.find((s) => s?.config.id === result.id);
       if (action) {
@@ -152,14 +161,14 @@ export function createAgent(deps: AgentDeps): Agent {
       if (result.requestId === null && snapshot?.pending) result.requestId = snapshot.pending.meta.requestId;
     }
 
-    const exitCodes = results.map((r) => (r.exitCode = exitCodeOfResult(r)));
+    const exitCodes = done.map((r) => (r.exitCode = exitCodeOfResult(r)));
     return {
       operation: options.operation,
       startedAt: new Date(startedMs).toISOString(),
       finishedAt: new Date(deps.now()).toISOString(),
       exitCode: aggregateExitCode(exitCodes),
       policy: policy.info,
-      certificates: results,
+      certificates: done,
       nextWakeAt: new Date(after.nextWakeAtMs).toISOString(),
     };
   }

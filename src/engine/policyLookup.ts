@@ -58,12 +58,24 @@ export function issuingCa(cas: readonly CachedCa[], certDer: Uint8Array): Cached
   }
   return cas.find((ca) => {
     try {
-      const caCert = new X509Certificate(ca.certPem);
+      const caCert = parsedCa(ca.certPem);
       return cert.checkIssued(caCert) && cert.verify(caCert.publicKey);
     } catch {
       return false;
     }
   });
+}
+
+// CA certificates are few and asked about for every managed certificate of every plan.
+const parsedCas = new Map<string, X509Certificate>();
+function parsedCa(pem: string): X509Certificate {
+  let parsed = parsedCas.get(pem);
+  if (!parsed) {
+    parsed = new X509Certificate(pem);
+    if (parsedCas.size > 64) parsedCas.clear();
+    parsedCas.set(pem, parsed);
+  }
+  return parsed;
 }
 
 /** Every CES URI of the template's CAs that allow enrollment, as selection candidates. */
