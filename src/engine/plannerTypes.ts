@@ -108,9 +108,10 @@ export interface CertificatePlanInput {
   failures: FailureView;
 }
 
-/** How fresh the cached policy is (protocol.md §2.4). Null when no policy was ever fetched. */
+/** How fresh the cached policy is (protocol.md §2.4). Null = never fetched nor tried. */
 export interface PolicyFreshnessView {
-  fetchedAtMs: number;
+  /** Last good fetch; absent when no fetch ever succeeded. */
+  fetchedAtMs?: number;
   /** fetchedAt + nextUpdateHours, when the server sent nextUpdateHours. */
   nextUpdateAtMs?: number;
   /** Failed refreshes since the last good fetch (every CEP down). */
