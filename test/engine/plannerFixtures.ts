@@ -22,7 +22,7 @@ export const KBR_FLAGS: TemplateFlagsView = {
   enrolleeSuppliesSubject: true,
 };
 
-export function template(overrides: Partial<PolicyTemplateView> & { flags?: Partial<TemplateFlagsView> } = {}): PolicyTemplateView {
+export function template(overrides: Partial<Omit<PolicyTemplateView, 'flags'>> & { flags?: Partial<TemplateFlagsView> } = {}): PolicyTemplateView {
   const { flags, ...rest } = overrides;
   return {
     commonName: 'KBRComputer',
