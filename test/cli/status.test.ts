@@ -1,7 +1,8 @@
 // `autoenroll status`: rows from the stored state and cached policy, planned as the service plans
 // them, against certificates really enrolled from the lab.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostIdentity as agentHostIdentity } from '../../src/cli/agentRuntime.js';
@@ -111,5 +112,11 @@ describe('autoenroll status', () => {
     expect(result.code, result.err).toBe(0);
     expect(rows(result.out)).toEqual([expect.objectContaining({ id: 'x', state: 'NEW', lastError: null })]);
     expect(() => readFileSync(join(dirname(fresh), 'state/certs/x/state.json'))).toThrow();
+  });
+
+  it.skipIf(!existsSync('dist/main.js'))('the built bundle prints the same rows as a process of its own', async () => {
+    const inProcess = rows((await cli(['--config', config, '--json', 'status'], vars)).out);
+    const out = execFileSync(process.execPath, ['bin/autoenroll.js', '--config', config, '--json', 'status'], { encoding: 'utf8' });
+    expect(rows(out)).toEqual(inProcess);
   });
 });
