@@ -115,8 +115,10 @@ describe('autoenroll status', () => {
   });
 
   it.skipIf(!existsSync('dist/main.js'))('the built bundle prints the same rows as a process of its own', async () => {
+    // An action due now is due at "now", which differs between the two runs.
+    const stable = (list: StatusRow[]) => list.map((r) => (r.next.startsWith('wait/') ? r : { ...r, nextAt: null }));
     const inProcess = rows((await cli(['--config', config, '--json', 'status'], vars)).out);
     const out = execFileSync(process.execPath, ['bin/autoenroll.js', '--config', config, '--json', 'status'], { encoding: 'utf8' });
-    expect(rows(out)).toEqual(inProcess);
+    expect(stable(rows(out))).toEqual(stable(inProcess));
   });
 });
