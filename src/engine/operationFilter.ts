@@ -1,5 +1,6 @@
 // Which steps a one-shot command may take (cli.md commands). The service's own pass (no operation)
-// and `pulse` may take every step.
+// and `pulse` may take every step. Every command polls a pending request it finds: a poll never
+// submits anything new (protocol.md §6.4), and `enroll` / `renew` then report exit 5 or install.
 import type { PlannedStep, PlanOperation } from './plannerTypes.js';
 
 export function isAllowed(step: PlannedStep, operation: PlanOperation | undefined): boolean {
@@ -7,6 +8,7 @@ export function isAllowed(step: PlannedStep, operation: PlanOperation | undefine
     case 'wait':
     case 'needs-attention':
     case 'skip':
+    case 'retrieve':
       return true;
     default:
       break;
@@ -22,6 +24,6 @@ export function isAllowed(step: PlannedStep, operation: PlanOperation | undefine
     case 'renew':
       return step.kind === 'renew' || (step.kind === 're-enroll' && step.reason !== 'expired');
     case 'retrieve':
-      return step.kind === 'retrieve';
+      return false;
   }
 }

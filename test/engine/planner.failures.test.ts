@@ -124,12 +124,10 @@ describe('pending requests (protocol.md §6.4)', () => {
     }
   });
 
-  it('`retrieve` and `pulse` poll at once; `enroll` leaves the pending request alone (exit 5 is the caller\'s)', () => {
-    expect(one(pending(), submitted + MINUTE, { operation: 'retrieve' })).toMatchObject({ kind: 'retrieve' });
-    expect(one(pending(), submitted + MINUTE, { operation: 'pulse' })).toMatchObject({ kind: 'retrieve' });
-    expect(one(pending(), submitted + MINUTE, { operation: 'enroll' })).toMatchObject({
-      kind: 'skip', blocked: { kind: 'retrieve' }, status: 'PENDING', nextEventMs: null,
-    });
+  it('every one-shot command polls at once (none submits beside it); only the service keeps the cadence', () => {
+    for (const operation of ['retrieve', 'pulse', 'enroll', 'renew'] as const) {
+      expect(one(pending(), submitted + MINUTE, { operation })).toMatchObject({ kind: 'retrieve', status: 'PENDING' });
+    }
   });
 
   it('gives up after pendingMaxAge (60 days by default, configurable)', () => {
