@@ -1,7 +1,13 @@
-// Placeholder until this command lands; the owning module replaces this file.
-import { InternalError } from '../../errors.js';
+// `autoenroll demo` (and `npm start`): the built-in lab and the agent, end to end in under a
+// minute — username/password enrollment, pending, approval, retrieval, key-based renewal in the
+// renewal window, failover to a second renewal-only CES. The story lives in ../demo/.
 import type { CommandContext } from '../context.js';
 
-export async function run(_options: unknown, _context: CommandContext): Promise<number> {
-  throw new InternalError('the "demo" command is not available in this build yet', 'NOT_IMPLEMENTED');
+export interface DemoCommandOptions {
+  dir?: string;
+}
+
+export async function run(options: DemoCommandOptions, context: CommandContext): Promise<number> {
+  const { runDemo } = await import('../demo/runDemo.js');
+  return runDemo(options.dir !== undefined ? { dir: options.dir } : {}, context);
 }
