@@ -3,7 +3,7 @@
 // faults; a CA decision (EnrollmentDenied) or a credential rejection stops at once, because
 // asking another URI of the same CA would only create a second request. A pending request is
 // polled at the one URL that accepted it, never elsewhere.
-import { ProtocolError } from '../errors.js';
+import { EnrollmentDenied, ProtocolError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { faultToError } from '../protocol/soapFault.js';
 import { buildIssueRequest, buildQueryTokenStatusRequest } from '../protocol/wstepRequest.js';
@@ -37,6 +37,39 @@ export interface CesRequest {
   templateName: string;
 }
 
+/** A CES answer as it came off the wire: enough to act on it again later (parseCesAnswer). */
+export interface RawCesAnswer {
+  body: string;
+  status: number;
+  url: string;
+}
+
+/**
+ * Called with every answer that decides the request — a certificate, "pending", or the CA's
+ * denial — before it is returned or thrown, so the caller can save it durably first. Answers
+ * that only move on to the next endpoint (transport trouble, server faults, malformed bodies)
+ * and credential rejections (resent once the credentials are fixed) are not passed.
+ */
+export type AnswerSink = (raw: RawCesAnswer, outcome: CesAnswer | EnrollmentDenied) => Promise<void>;
+
+/** The answer a body stands for; a fault is thrown as its typed error (same as when it arrived). */
+export function parseCesAnswer(raw: RawCesAnswer): CesAnswer {
+  return answerOf(raw.body, raw.status, raw.url);
+}
+
+async function settle(raw: RawCesAnswer, onAnswer: AnswerSink | undefined): Promise<CesAnswer> {
+  let outcome: CesAnswer | EnrollmentDenied;
+  try {
+    outcome = parseCesAnswer(raw);
+  } catch (error) {
+    if (!(error instanceof EnrollmentDenied)) throw error;
+    outcome = error;
+  }
+  await onAnswer?.(raw, outcome);
+  if (outcome instanceof EnrollmentDenied) throw outcome;
+  return outcome;
+}
+
 function answerOf(body: string, status: number, url: string): CesAnswer {
   const parsed = parseWstepResponse(body, status);
   switch (parsed.kind) {
@@ -55,13 +88,15 @@ function answerOf(body: string, status: number, url: string): CesAnswer {
 
 /**
  * Sends an Issue request along `endpoints` (ordered by tier, priority, shuffle). `beforeSend` runs
- * before each attempt, so the caller can record durably where the request is about to go.
+ * before each attempt, so the caller can record durably where the request is about to go;
+ * `onAnswer` runs when the deciding answer arrives, before it is returned or thrown.
  */
 export async function submitToCes(
   call: CesCall,
   endpoints: readonly CesEndpoint[],
   request: CesRequest,
   beforeSend: (endpoint: CesEndpoint) => Promise<void>,
+  onAnswer?: (endpoint: CesEndpoint, raw: RawCesAnswer, outcome: CesAnswer | EnrollmentDenied) => Promise<void>,
 ): Promise<{ answer: CesAnswer; endpoint: CesEndpoint }> {
   const { result, endpoint } = await withFailover(
     endpoints,
@@ -77,7 +112,7 @@ export async function submitToCes(
       });
       await beforeSend(target);
       const response = await call.http.post(target.url, body, postOptionsOf(credential, signal));
-      return answerOf(response.body, response.status, target.url);
+      return settle({ body: response.body, status: response.status, url: target.url }, onAnswer && ((raw, outcome) => onAnswer(target, raw, outcome)));
     },
     {
       random: call.random,
@@ -93,14 +128,14 @@ export async function submitToCes(
 }
 
 /** QueryTokenStatus for a pending request, at the exact URL that accepted it. */
-export async function queryCes(call: CesCall, endpoint: CesEndpoint, requestId: string): Promise<CesAnswer> {
+export async function queryCes(call: CesCall, endpoint: CesEndpoint, requestId: string, onAnswer?: AnswerSink): Promise<CesAnswer> {
   const { result } = await withFailover(
     [endpoint],
     async (target, signal) => {
       const credential = await call.credentialFor(target);
       const body = buildQueryTokenStatusRequest({ to: target.url, requestId, usernameToken: usernameTokenOf(credential), now: new Date(call.nowMs()) });
       const response = await call.http.post(target.url, body, postOptionsOf(credential, signal));
-      return answerOf(response.body, response.status, target.url);
+      return settle({ body: response.body, status: response.status, url: target.url }, onAnswer);
     },
     { random: call.random, nowMs: call.nowMs, signal: call.signal },
   );

@@ -1,21 +1,27 @@
 // Performs one planned step for one certificate (the caller holds its lock and ran recovery).
 //
 // Durability order (architecture.md "outcome → generation"):
-//   request built → submitting record (request DER + key) durable → send → answer
+//   request built → submitting record (request DER + key) durable → send → answer saved durably
+//   (pending/answer.json) → act on it:
 //   pending: pending record (RequestID, CES URL, reference, key, request) durable → state → report
 //   issued:  verify → generation commit → outputs → state → clear pending/submitting → archive → hook
-// A restart that finds a submitting record resends the same bytes (same key); a pending record is
-// polled at the URL that accepted it and never submitted again.
+//   denied:  clear submitting → the error is recorded in state
+// A restart that finds a submitting record with a saved answer acts on that answer as if it had
+// just arrived, without contacting the CES; without a saved answer it resends the same bytes
+// (same key). A pending record is polled at the URL that accepted it and never submitted again;
+// a poll's deciding answer (issued or denied) is saved the same way, so a crash before it is
+// installed does not even poll again.
 //
-// The one window no client can close: killed after the request left and before the answer was
-// recorded. The CA may then hold a request we never heard back about; the next run resubmits the
-// same request bytes, so the worst case is one extra request for the same key, never a lost key.
+// The one window no client can close: killed after the request left and before its answer was
+// saved (in practice: while waiting for it). The CA may then hold a request we never heard back
+// about; the next run resubmits the same request bytes, so the worst case is one extra request
+// for the same key, never a lost key.
 import { createHash } from 'node:crypto';
 import type { CertificateConfig, Config } from '../config/types.js';
 import { AutoenrollError, ConfigError, EnrollmentDenied, ExpiredError, InternalError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { crashPoint } from '../store/crashPoint.js';
-import type { Generation, PendingMeta, SubmittingRecord } from '../store/stateModel.js';
+import type { Generation, PendingMeta, SavedAnswer, SubmittingRecord } from '../store/stateModel.js';
 import type { CertificateStore } from '../store/storeTypes.js';
 import { ClientAuthentication, selectEnrollmentEndpoints } from '../transport/enrollmentEndpoints.js';
 import type { EnrollmentSelection } from '../transport/enrollmentEndpoints.js';
@@ -25,13 +31,13 @@ import type { PolicyView } from './cachedPolicy.js';
 import { queryCes, submitToCes } from './cesClient.js';
 import type { CesAnswer, CesCall, CesEndpoint } from './cesClient.js';
 import type { EndpointCredential } from './endpointCredential.js';
-import { installIssued } from './issuance.js';
 import type { EngineGenerationMeta, InstallContext } from './issuance.js';
 import type { CertificateSnapshot } from './plannerInput.js';
 import { casOfTemplate, enrollmentCandidates, issuingCa, locateTemplate } from './policyLookup.js';
 import type { LocatedTemplate } from './policyLookup.js';
 import { buildEnrollmentRequest, buildKeyRenewalRequest, publicKeySpkiOfPem } from './requestBuilder.js';
 import type { BuiltRequest } from './requestBuilder.js';
+import { installAnswer, replayAnswer, saveAnswer } from './savedAnswer.js';
 import { afterFailure, afterPending } from './stateUpdates.js';
 
 export interface ExecutorContext extends InstallContext {
@@ -126,11 +132,82 @@ function emptyResult(action: ActionTaken, warnings: string[] = []): ExecutionRes
   return { action, outcome: 'failed', error: null, generation: null, previousThumbprint: null, requestId: null, endpoint: null, outputs: [], warnings };
 }
 
+const authOf = (endpoint: Pick<CesEndpoint, 'clientAuthentication'>): 'username' | 'certificate' =>
+  endpoint.clientAuthentication === ClientAuthentication.CERTIFICATE ? 'certificate' : 'username';
+
+/** A CA decision or a credential rejection ends a submission; a transport failure keeps it, to be resent with the same bytes and key. */
+async function endSubmissionOn(store: CertificateStore, error: unknown): Promise<void> {
+  if (error instanceof EnrollmentDenied || !(error instanceof AutoenrollError) || error.exitCode === 4) await store.clearSubmitting();
+}
+
+/** A submission's answer (just received or saved by an earlier run) and what it needs to be acted on. */
+interface Answered {
+  kind: 'enroll' | 'renew';
+  answer: CesAnswer;
+  caId: string | undefined;
+  auth: 'username' | 'certificate';
+  request: Submission['request'];
+  requestDigest: string;
+  templateName: string;
+  templateOid: string | undefined;
+}
+
+async function actOnAnswer(ctx: ExecutorContext, turn: Turn, a: Answered, result: ExecutionResult): Promise<ExecutionResult> {
+  const { store, snapshot } = turn;
+  const current = snapshot.current?.generation ?? null;
+  const { answer } = a;
+  result.endpoint = answer.url;
+  result.requestId = answer.requestId;
+
+  if (answer.kind === 'pending') {
+    const meta: PendingMeta = {
+      requestId: answer.requestId,
+      endpointUrl: answer.url,
+      submittedAt: new Date(ctx.nowMs()).toISOString(),
+      templateName: a.templateName,
+      kind: a.kind,
+      auth: a.auth,
+    };
+    if (a.caId !== undefined) {
+      meta.caId = a.caId;
+      meta.caThumbprint = a.caId;
+    }
+    if (answer.referenceUri) meta.referenceUri = answer.referenceUri;
+    if (a.templateOid) meta.templateOid = a.templateOid;
+    await store.writePending({ requestDer: a.request.der, keyPem: a.request.keyPem, meta });
+    crashPoint('engine:pending-written');
+    await store.writeState(afterPending(turn.config.id, snapshot.state, ctx.nowMs(), meta));
+    crashPoint('engine:pending-state-written');
+    ctx.logger.info('request.pending', { id: turn.config.id, requestId: answer.requestId, endpoint: answer.url });
+    result.outcome = 'pending';
+    return result;
+  }
+
+  const installed = await installAnswer(ctx, {
+    config: turn.config,
+    store,
+    state: snapshot.state,
+    answer,
+    keyPem: a.request.keyPem,
+    publicKeySpkiDer: a.request.publicKeySpkiDer,
+    requestDigest: a.requestDigest,
+    templateName: a.templateName,
+    ...(a.templateOid ? { templateOid: a.templateOid } : {}),
+    keyReused: a.request.keyReused,
+    previous: current,
+  });
+  result.outcome = 'issued';
+  result.generation = installed.generation;
+  result.previousThumbprint = current?.meta.thumbprintSha1 ?? null;
+  result.outputs = installed.outputs;
+  result.error = installed.hookError;
+  return result;
+}
+
 /** Sends a built request and acts on the answer (see the order at the top of this file). */
 async function submit(ctx: ExecutorContext, turn: Turn, s: Submission): Promise<ExecutionResult> {
   const { store, snapshot } = turn;
   const current = snapshot.current?.generation ?? null;
-  const result = emptyResult(s.action, s.warnings);
   const endpoints = selectEnrollmentEndpoints(enrollmentCandidates(s.located.view, s.located.template, s.selection.caId), s.selection);
   if (endpoints.length === 0) {
     throw new ConfigError(
@@ -163,58 +240,29 @@ async function submit(ctx: ExecutorContext, turn: Turn, s: Submission): Promise<
         });
         crashPoint('engine:submitting-written');
       },
+      (target, raw) => saveAnswer(ctx.nowMs, store, { requestDigest, operation: 'issue', endpointUrl: raw.url, caId: target.caId, auth: authOf(target) }, raw),
     ));
   } catch (error) {
-    // A CA decision or a credential rejection ends this request; a transport failure keeps the
-    // submitting record so the next attempt resends the same bytes with the same key.
-    if (error instanceof EnrollmentDenied || !(error instanceof AutoenrollError) || error.exitCode === 4) await store.clearSubmitting();
+    if (error instanceof EnrollmentDenied) crashPoint('engine:answer-received');
+    await endSubmissionOn(store, error);
     throw error;
   }
   crashPoint('engine:answer-received');
-  result.endpoint = answer.url;
-  result.requestId = answer.requestId;
-
-  if (answer.kind === 'pending') {
-    const meta: PendingMeta = {
-      requestId: answer.requestId,
-      caId: endpoint.caId,
-      caThumbprint: endpoint.caId,
-      endpointUrl: answer.url,
-      submittedAt: new Date(ctx.nowMs()).toISOString(),
-      templateName: s.located.template.commonName,
+  return actOnAnswer(
+    ctx,
+    turn,
+    {
       kind: s.kind,
-      auth: endpoint.clientAuthentication === ClientAuthentication.CERTIFICATE ? 'certificate' : 'username',
-    };
-    if (answer.referenceUri) meta.referenceUri = answer.referenceUri;
-    if (s.located.template.oid) meta.templateOid = s.located.template.oid;
-    await store.writePending({ requestDer: s.request.der, keyPem: s.request.keyPem, meta });
-    crashPoint('engine:pending-written');
-    await store.writeState(afterPending(turn.config.id, snapshot.state, ctx.nowMs(), meta));
-    crashPoint('engine:pending-state-written');
-    ctx.logger.info('request.pending', { id: turn.config.id, requestId: answer.requestId, endpoint: answer.url });
-    result.outcome = 'pending';
-    return result;
-  }
-
-  const installed = await installIssued(ctx, {
-    config: turn.config,
-    store,
-    state: snapshot.state,
-    answer,
-    keyPem: s.request.keyPem,
-    publicKeySpkiDer: s.request.publicKeySpkiDer,
-    requestDigest,
-    templateName: s.located.template.commonName,
-    ...(s.located.template.oid ? { templateOid: s.located.template.oid } : {}),
-    keyReused: s.request.keyReused,
-    previous: current,
-  });
-  result.outcome = 'issued';
-  result.generation = installed.generation;
-  result.previousThumbprint = current?.meta.thumbprintSha1 ?? null;
-  result.outputs = installed.outputs;
-  result.error = installed.hookError;
-  return result;
+      answer,
+      caId: endpoint.caId,
+      auth: authOf(endpoint),
+      request: s.request,
+      requestDigest,
+      templateName: s.located.template.commonName,
+      templateOid: s.located.template.oid ?? undefined,
+    },
+    emptyResult(s.action, s.warnings),
+  );
 }
 
 /** Initial enrollment, or a new enrollment replacing the current certificate (expired, superseded). */
@@ -258,10 +306,26 @@ export async function executeRenew(ctx: ExecutorContext, turn: Turn, reuseKey: b
   });
 }
 
-/** Resends the request of a submission that was in flight when the previous run stopped. */
+/**
+ * Finishes a submission that was in flight when the previous run stopped: from its saved answer
+ * when one arrived (nothing is sent), else by resending the same request bytes with the same key.
+ */
 export async function executeResubmit(ctx: ExecutorContext, turn: Turn, record: SubmittingRecord): Promise<ExecutionResult> {
   const kind = record.record.kind;
   const current = turn.snapshot.current;
+  const currentSpki = current ? current.description.publicKeySpkiDer : undefined;
+  const spki = publicKeySpkiOfPem(record.keyPem);
+  const request: Submission['request'] = {
+    der: record.requestDer,
+    keyPem: record.keyPem,
+    publicKeySpkiDer: spki,
+    keyReused: currentSpki !== undefined && Buffer.from(currentSpki).equals(Buffer.from(spki)),
+  };
+  // Before the expiry check: a saved renewal certificate is good even if the old one expired since.
+  const saved = await turn.store.readAnswer();
+  if (saved?.record.operation === 'issue' && saved.record.requestDigest === record.record.requestDigest) {
+    return replaySubmission(ctx, turn, record, saved, request);
+  }
   if (kind === 'renew' && (!current || current.description.notAfter.getTime() <= ctx.nowMs())) {
     await turn.store.clearSubmitting();
     throw new ExpiredError(`the interrupted renewal of "${turn.config.id}" cannot be resent: the certificate it renews has expired; run "autoenroll enroll" with credentials`);
@@ -269,16 +333,9 @@ export async function executeResubmit(ctx: ExecutorContext, turn: Turn, record: 
   const located = locate(ctx, record.record.templateName);
   const caId = kind === 'renew' ? affinity(located, current) : undefined;
   ctx.logger.warn('request.resubmitting', { id: turn.config.id, kind, digest: record.record.requestDigest, previousEndpoint: record.record.endpointUrl });
-  const currentSpki = current ? current.description.publicKeySpkiDer : undefined;
-  const spki = publicKeySpkiOfPem(record.keyPem);
   return submit(ctx, turn, {
     kind,
-    request: {
-      der: record.requestDer,
-      keyPem: record.keyPem,
-      publicKeySpkiDer: spki,
-      keyReused: currentSpki !== undefined && Buffer.from(currentSpki).equals(Buffer.from(spki)),
-    },
+    request,
     located,
     selection: {
       operation: kind,
@@ -291,7 +348,48 @@ export async function executeResubmit(ctx: ExecutorContext, turn: Turn, record: 
   });
 }
 
-/** QueryTokenStatus for the pending request at the URL that accepted it. */
+/** Acts on the saved answer of an interrupted submission exactly as when it arrived. */
+async function replaySubmission(ctx: ExecutorContext, turn: Turn, record: SubmittingRecord, saved: SavedAnswer, request: Submission['request']): Promise<ExecutionResult> {
+  ctx.logger.warn('request.answer_replayed', {
+    id: turn.config.id,
+    kind: record.record.kind,
+    digest: record.record.requestDigest,
+    endpoint: saved.record.endpointUrl,
+    receivedAt: saved.record.receivedAt,
+  });
+  let answer: CesAnswer;
+  try {
+    answer = replayAnswer(saved);
+  } catch (error) {
+    // A denial ends the submission as it did live. Anything else means the saved copy cannot be
+    // read as an answer any more: forget it, and the next run resends the request.
+    if (error instanceof EnrollmentDenied) await endSubmissionOn(turn.store, error);
+    else await turn.store.clearAnswer();
+    throw error;
+  }
+  const located = locateTemplate(ctx.views, record.record.templateName);
+  return actOnAnswer(
+    ctx,
+    turn,
+    {
+      kind: record.record.kind,
+      answer,
+      caId: saved.record.caId,
+      auth: saved.record.auth,
+      request,
+      requestDigest: record.record.requestDigest,
+      templateName: record.record.templateName,
+      templateOid: located?.template.oid ?? undefined,
+    },
+    emptyResult('resubmit'),
+  );
+}
+
+/**
+ * QueryTokenStatus for the pending request at the URL that accepted it. A deciding answer
+ * (issued or denied) is saved before it is acted on, and a saved one is used instead of polling:
+ * polling again would create no request at the CA, but there is no reason to ask twice.
+ */
 export async function executeRetrieve(ctx: ExecutorContext, turn: Turn): Promise<ExecutionResult> {
   const { store, snapshot } = turn;
   const pending = snapshot.pending;
@@ -310,11 +408,24 @@ export async function executeRetrieve(ctx: ExecutorContext, turn: Turn): Promise
     tier: 0,
   };
   const current = snapshot.current?.generation ?? null;
+  const requestDigest = digestOf(pending.requestDer);
+  const saved = await store.readAnswer();
+  const replaying = saved?.record.operation === 'query' && saved.record.requestDigest === requestDigest ? saved : null;
   let answer: CesAnswer;
   try {
-    answer = await queryCes(cesCall(ctx, current), endpoint, meta.requestId);
+    if (replaying) {
+      ctx.logger.warn('request.answer_replayed', { id: turn.config.id, requestId: meta.requestId, endpoint: replaying.record.endpointUrl, receivedAt: replaying.record.receivedAt });
+      answer = replayAnswer(replaying);
+    } else {
+      answer = await queryCes(cesCall(ctx, current), endpoint, meta.requestId, async (raw, outcome) => {
+        // "Still pending" decides nothing: it is not saved, the next poll asks again.
+        if (!(outcome instanceof EnrollmentDenied) && outcome.kind === 'pending') return;
+        await saveAnswer(ctx.nowMs, store, { requestDigest, operation: 'query', endpointUrl: raw.url, ...(meta.caId !== undefined ? { caId: meta.caId } : {}), auth: meta.auth }, raw);
+      });
+    }
   } catch (error) {
     if (error instanceof EnrollmentDenied) {
+      crashPoint('engine:answer-received');
       // The CA's final word on this request: drop it (and its key) so a new request can be made.
       await store.clearPending();
       await store.writeState(afterFailure(turn.config.id, snapshot.state, ctx.nowMs(), withRequestId(error, meta.requestId), ctx.random, notAfterOf(snapshot), true));
@@ -322,6 +433,7 @@ export async function executeRetrieve(ctx: ExecutorContext, turn: Turn): Promise
       result.error = withRequestId(error, meta.requestId);
       return result;
     }
+    if (replaying) await store.clearAnswer();
     throw error;
   }
   crashPoint('engine:answer-received');
@@ -332,14 +444,14 @@ export async function executeRetrieve(ctx: ExecutorContext, turn: Turn): Promise
     return result;
   }
   const located = locateTemplate(ctx.views, meta.templateOid ?? meta.templateName) ?? locateTemplate(ctx.views, meta.templateName);
-  const installed = await installIssued(ctx, {
+  const installed = await installAnswer(ctx, {
     config: turn.config,
     store,
     state: snapshot.state,
     answer: { ...answer, requestId: answer.requestId ?? meta.requestId },
     keyPem: pending.keyPem,
     publicKeySpkiDer: publicKeySpkiOfPem(pending.keyPem),
-    requestDigest: digestOf(pending.requestDer),
+    requestDigest,
     templateName: meta.templateName,
     ...(meta.templateOid ?? located?.template.oid ? { templateOid: (meta.templateOid ?? located?.template.oid) as string } : {}),
     keyReused: current !== null && current.keyPem === pending.keyPem,

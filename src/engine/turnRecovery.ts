@@ -19,7 +19,7 @@ export interface TurnRecovery {
   /** Output files rewritten from the current generation. */
   reinstalled: string[];
   hookError: AutoenrollError | null;
-  /** A submission that was in flight and is still unanswered (to be resent). */
+  /** A submission that was in flight and is not installed: finished from its saved answer if one arrived, else resent (executeResubmit). */
   submitting: SubmittingRecord | null;
   actions: string[];
 }

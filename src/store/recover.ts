@@ -7,7 +7,7 @@ import type { OutputConfig } from '../config/types.js';
 import { isTempName } from './atomicFile.js';
 import { generationName, isComplete, layout, newestComplete, readMeta, readPointer, writePointer } from './generations.js';
 import { outputPaths, readOutputsMarker } from './outputs.js';
-import { clearPending, hasSubmissionInFlight, readPending } from './pending.js';
+import { clearPending, hasSubmissionInFlight, readAnswer, readPending, removeStaleAnswer } from './pending.js';
 import type { RecoveryReport } from './stateModel.js';
 
 async function removeTempsIn(dir: string, accept: (name: string) => boolean = () => true): Promise<string[]> {
@@ -76,8 +76,12 @@ export async function recoverCertificate(certDir: string, id: string, outputs?: 
     report.actions.push(`pending request ${pending.meta.requestId} is already installed as the current generation: cleared`);
   }
 
+  if (await removeStaleAnswer(certDir)) report.actions.push('removed a saved answer that belongs to no recorded request');
   report.submissionInFlight = await hasSubmissionInFlight(certDir);
-  if (report.submissionInFlight) report.actions.push('a request was being submitted when the previous run stopped');
+  if (report.submissionInFlight) {
+    const answered = (await readAnswer(certDir)) !== null;
+    report.actions.push(`a request was being submitted when the previous run stopped${answered ? '; its answer was saved and is acted on without sending it again' : ''}`);
+  }
 
   if (outputs && outputPaths(outputs).length > 0 && currentNumber !== null) {
     const marker = await readOutputsMarker(certDir).catch(() => null);

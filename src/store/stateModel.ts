@@ -56,6 +56,33 @@ export interface SubmissionRecord {
   auth: 'username' | 'certificate';
 }
 
+/**
+ * The CES's answer to the request recorded in pending/ (a certificate, "pending", or the CA's
+ * denial), saved before anything is done with it. A crash between receiving the answer and
+ * recording its effect is then finished from this copy at the next start, without sending the
+ * request again (a second Issue would be a second request at the CA).
+ */
+export interface AnswerRecord {
+  /** SHA-256 (lower-case hex) of the request DER in pending/request.der that this answers. */
+  requestDigest: string;
+  /** issue: the answer to the submission; query: the answer to a QueryTokenStatus poll. */
+  operation: 'issue' | 'query';
+  /** The CES URL that answered. */
+  endpointUrl: string;
+  caId?: string;
+  auth: 'username' | 'certificate';
+  /** HTTP status the body came with (a SOAP fault arrives with 500). */
+  httpStatus: number;
+  /** ISO 8601. */
+  receivedAt: string;
+}
+
+/** pending/answer.json: the record and the SOAP body exactly as received. */
+export interface SavedAnswer {
+  record: AnswerRecord;
+  body: string;
+}
+
 /** The planner's input. Small on purpose; the certificate itself lives in generations. */
 export interface CertificateState {
   schemaVersion: typeof STATE_SCHEMA_VERSION;

@@ -21,7 +21,7 @@ import {
 } from './generations.js';
 import { acquireLock } from './lock.js';
 import { installOutputs, readOutputsMarker } from './outputs.js';
-import { clearPending, clearSubmitting, readPending, readSubmitting, writePending, writeSubmitting } from './pending.js';
+import { clearAnswer, clearPending, clearSubmitting, readAnswer, readPending, readSubmitting, writeAnswer, writePending, writeSubmitting } from './pending.js';
 import { recoverCertificate } from './recover.js';
 import { STATE_SCHEMA_VERSION } from './stateModel.js';
 import type { CertificateState, Generation } from './stateModel.js';
@@ -135,6 +135,9 @@ function certificateStore(id: string, dir: string): CertificateStore {
     },
     readPending: () => readPending(dir),
     clearPending: () => clearPending(dir),
+    writeAnswer: (answer) => writeAnswer(dir, answer),
+    readAnswer: () => readAnswer(dir),
+    clearAnswer: () => clearAnswer(dir),
 
     installOutputs: (generation, outputs: OutputConfig, pfx?: { bytes: Uint8Array }) => installOutputs(dir, generation, outputs, pfx),
     readOutputsMarker: () => readOutputsMarker(dir),

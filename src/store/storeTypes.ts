@@ -11,6 +11,7 @@ import type {
   PendingMeta,
   PendingRecord,
   RecoveryReport,
+  SavedAnswer,
   SubmissionRecord,
   SubmittingRecord,
 } from './stateModel.js';
@@ -58,8 +59,17 @@ export interface CertificateStore {
   /** After a "pending" answer and before acting on it: request, key and meta, durably (replaces submitting). */
   writePending(input: { requestDer: Uint8Array; keyPem: string; meta: PendingMeta }): Promise<void>;
   readPending(): Promise<PendingRecord | null>;
-  /** Removes pending/ (request, key, meta, submitting) durably. */
+  /** Removes pending/ (request, key, meta, submitting, answer) durably. */
   clearPending(): Promise<void>;
+  /**
+   * As soon as a CES answer arrives and before acting on it: the answer, durably, beside the
+   * request it answers (pending/request.der must hold the request whose digest it names).
+   */
+  writeAnswer(answer: SavedAnswer): Promise<void>;
+  /** The saved answer to the request in pending/; null when there is none or it answers another request. */
+  readAnswer(): Promise<SavedAnswer | null>;
+  /** Forgets a saved answer (the request record stays). */
+  clearAnswer(): Promise<void>;
 
   /** Writes each configured output file atomically from a committed generation, then records it. */
   installOutputs(generation: Generation, outputs: OutputConfig, pfx?: { bytes: Uint8Array }): Promise<InstalledOutputs>;

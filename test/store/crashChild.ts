@@ -2,7 +2,9 @@
 // does with the store, idempotently: take the lock, recover, commit the target generation unless
 // it is already current, install outputs unless they are already from the current generation.
 // AUTOENROLL_CRASH_AT makes it SIGKILL itself at a named point. Mode `increment` is for the lock tests.
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { OutputConfig } from '../../src/config/types.js';
 import { crashPoint } from '../../src/store/crashPoint.js';
 import type { NewGeneration, PendingMeta } from '../../src/store/stateModel.js';
@@ -45,7 +47,8 @@ try {
     }
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } else if (mode === 'pending') {
-    // Submit → pending answer → state mirror → (later) issued: commit and clear.
+    // Submit → answer saved → pending record → state mirror → (later) issued: commit and clear.
+    // Each "send" (no saved answer to act on) is counted in <case>/sends.
     const target = JSON.parse(readFileSync(materialFile, 'utf8')) as NewGeneration;
     const report = await cert.recover();
     const meta: PendingMeta = {
@@ -57,15 +60,23 @@ try {
       auth: 'username',
     };
     const requestDer = Buffer.from('request');
+    const requestDigest = createHash('sha256').update(requestDer).digest('hex');
     const pending = await cert.readPending();
     const submitting = await cert.readSubmitting();
     if (!pending && !submitting && (await cert.current())?.meta.requestId !== meta.requestId) {
-      await cert.writeSubmitting({ requestDer, keyPem: target.keyPem, record: { requestDigest: 'd', endpointUrl: meta.endpointUrl, startedAt: meta.submittedAt, templateName: 'Machine', kind: 'enroll', auth: 'username' } });
+      await cert.writeSubmitting({ requestDer, keyPem: target.keyPem, record: { requestDigest, endpointUrl: meta.endpointUrl, startedAt: meta.submittedAt, templateName: 'Machine', kind: 'enroll', auth: 'username' } });
     }
     if (!(await cert.readPending()) && (await cert.current())?.meta.requestId !== meta.requestId) {
       // The stored key must be the one the request was made with, whatever run wrote it.
       const stored = (await cert.readSubmitting())?.keyPem;
       if (stored !== target.keyPem) throw new Error('submission key lost');
+      if ((await cert.readAnswer()) === null) {
+        appendFileSync(path.join(path.dirname(stateDir), 'sends'), 'sent\n');
+        await cert.writeAnswer({
+          record: { requestDigest, operation: 'issue', endpointUrl: meta.endpointUrl, auth: 'username', httpStatus: 200, receivedAt: meta.submittedAt },
+          body: `<pending requestId="${meta.requestId}"/>`,
+        });
+      }
       await cert.writePending({ requestDer, keyPem: stored, meta });
       await cert.writeState({ schemaVersion: 1, id: 'web', consecutiveFailures: 0, pending: meta, status: 'PENDING' });
     }

@@ -21,6 +21,8 @@ const PENDING_CRASH_POINTS = [
   'submitting:key:renamed',
   'submitting:record:temp-written',
   'submitting:record:renamed',
+  'answer:temp-written',
+  'answer:renamed',
   'pending:request:temp-written',
   'pending:request:renamed',
   'pending:meta:temp-written',
@@ -146,7 +148,7 @@ describe.skipIf(!hasOpenssl)('crash safety (SIGKILL at every store step)', () =>
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it.each(PENDING_CRASH_POINTS.map((point) => [point]))('submission → pending → issue survives a kill at %s', async (point) => {
+  it.each(PENDING_CRASH_POINTS.map((point) => [point]))('submission → answer → pending → issue survives a kill at %s', async (point) => {
     const dir = mkdtempSync(path.join(work, 'pending-'));
     const stateDir = path.join(dir, 'state');
     const crashed = runChild(['pending', stateDir, newMaterialFile, '{}'], point);
@@ -171,6 +173,9 @@ describe.skipIf(!hasOpenssl)('crash safety (SIGKILL at every store step)', () =>
     expect(await cert.readPending()).toBeNull();
     expect(await cert.readSubmitting()).toBeNull();
     expect((await cert.readState())?.status).toBe('VALID');
+    // Sent once, except when killed after sending and before the answer was saved.
+    expect(readFileSync(path.join(dir, 'sends'), 'utf8').trim().split('\n'), 'sends').toHaveLength(point === 'answer:temp-written' ? 2 : 1);
+    expect(await cert.readAnswer()).toBeNull();
     rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -139,6 +140,95 @@ describe.skipIf(!hasOpenssl)('store', () => {
       await cert.clearPending();
       expect(await cert.readPending()).toBeNull();
       expect(await readdir(cert.dir)).not.toContain('pending');
+    });
+
+    describe('saved answers', () => {
+      const digest = createHash('sha256').update(requestDer).digest('hex');
+      const submission = { requestDigest: digest, endpointUrl: meta.endpointUrl, startedAt: meta.submittedAt, templateName: 'Machine', kind: 'enroll' as const, auth: 'username' as const };
+      const answer = (operation: 'issue' | 'query', requestDigest = digest) => ({
+        record: { requestDigest, operation, endpointUrl: meta.endpointUrl, caId: 'CA1', auth: 'username' as const, httpStatus: 200, receivedAt: '2025-01-01T00:00:01.000Z' },
+        body: '<s:Envelope>…</s:Envelope>',
+      });
+
+      it('keeps an answer beside the request it answers, 0600, until the submission is recorded as pending', async () => {
+        const cert = store.certificate('web');
+        await cert.writeSubmitting({ requestDer, keyPem: a.keyPem, record: submission });
+        await cert.writeAnswer(answer('issue'));
+        expect(await cert.readAnswer()).toEqual(answer('issue'));
+        expect(await mode(path.join(cert.dir, 'pending', 'answer.json'))).toBe(0o600);
+        expect((await cert.recover()).actions.join('\n')).toContain('its answer was saved');
+        expect(await cert.readAnswer()).toEqual(answer('issue'));
+
+        await cert.writePending({ requestDer, keyPem: a.keyPem, meta });
+        expect(await cert.readAnswer()).toBeNull();
+        expect(await readdir(path.join(cert.dir, 'pending'))).not.toContain('answer.json');
+      });
+
+      it('refuses an answer to a request that is not the one recorded', async () => {
+        const cert = store.certificate('web');
+        await expect(cert.writeAnswer(answer('issue'))).rejects.toMatchObject({ code: 'STATE_ANSWER_WITHOUT_REQUEST' });
+        await cert.writeSubmitting({ requestDer, keyPem: a.keyPem, record: submission });
+        await expect(cert.writeAnswer(answer('issue', 'ff'.repeat(32)))).rejects.toMatchObject({ code: 'STATE_ANSWER_WITHOUT_REQUEST' });
+        expect(await cert.readAnswer()).toBeNull();
+      });
+
+      it('never hands out an answer for another request: a new submission drops it, a changed request hides it', async () => {
+        const cert = store.certificate('web');
+        await cert.writeSubmitting({ requestDer, keyPem: a.keyPem, record: submission });
+        await cert.writeAnswer(answer('issue'));
+        await writeFile(path.join(cert.dir, 'pending', 'request.der'), Buffer.from('another request'));
+        expect(await cert.readAnswer()).toBeNull();
+
+        await cert.writeSubmitting({ requestDer, keyPem: a.keyPem, record: submission });
+        expect(await readdir(path.join(cert.dir, 'pending'))).not.toContain('answer.json');
+      });
+
+      it('treats an unreadable answer as none and recovery removes it', async () => {
+        const cert = store.certificate('web');
+        await cert.writeSubmitting({ requestDer, keyPem: a.keyPem, record: submission });
+        await writeFile(path.join(cert.dir, 'pending', 'answer.json'), '{"requestDigest": 3');
+        expect(await cert.readAnswer()).toBeNull();
+        const report = await cert.recover();
+        expect(report.actions).toContain('removed a saved answer that belongs to no recorded request');
+        expect(report.submissionInFlight).toBe(true);
+        expect(await readdir(path.join(cert.dir, 'pending'))).not.toContain('answer.json');
+        expect(await cert.readSubmitting()).not.toBeNull();
+      });
+
+      it('recovery removes the saved "pending" answer of a submission whose pending record was written', async () => {
+        const cert = store.certificate('web');
+        await cert.writePending({ requestDer, keyPem: a.keyPem, meta });
+        // As left by a kill between meta.json and the removal of the saved answer.
+        await writeFile(path.join(cert.dir, 'pending', 'answer.json'), JSON.stringify({ ...answer('issue').record, body: 'x' }));
+        expect((await cert.recover()).actions).toContain('removed a saved answer that belongs to no recorded request');
+        expect(await cert.readAnswer()).toBeNull();
+        expect((await cert.readPending())?.meta.requestId).toBe('0042');
+      });
+
+      it('keeps a poll answer beside a pending request, and clears it with the request or alone', async () => {
+        const cert = store.certificate('web');
+        await cert.writePending({ requestDer, keyPem: a.keyPem, meta });
+        await cert.writeAnswer(answer('query'));
+        await cert.recover();
+        expect((await cert.readAnswer())?.record.operation).toBe('query');
+        await cert.clearAnswer();
+        expect(await cert.readAnswer()).toBeNull();
+        expect(await cert.readPending()).not.toBeNull();
+
+        await cert.writeAnswer(answer('query'));
+        await cert.clearPending();
+        expect(await cert.readAnswer()).toBeNull();
+        expect(await readdir(cert.dir)).not.toContain('pending');
+      });
+
+      it('clearing a submission clears its answer', async () => {
+        const cert = store.certificate('web');
+        await cert.writeSubmitting({ requestDer, keyPem: a.keyPem, record: submission });
+        await cert.writeAnswer(answer('issue'));
+        await cert.clearSubmitting();
+        expect(await cert.readAnswer()).toBeNull();
+        expect(await cert.readSubmitting()).toBeNull();
+      });
     });
 
     it('clears a pending request that recovery finds already committed', async () => {
