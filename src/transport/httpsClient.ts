@@ -6,11 +6,11 @@
 // classified here (transportErrors.ts).
 import { createHash } from 'node:crypto';
 import type { SecureVersion } from 'node:tls';
-import { Agent } from 'undici';
 import { AutoenrollError, InternalError, ProtocolError, UnreachableError } from '../errors.js';
 import { connectFailures, createConnector } from './connector.js';
 import type { Connector } from './connector.js';
 import { proxyFor, redactProxy } from './proxy.js';
+import { Agent } from './undiciAgent.js';
 import { classifyHttpStatus, classifyTransportError, parseEndpointUrl, TransportErrorCode } from './transportErrors.js';
 import type { FailureContext } from './transportErrors.js';
 
