@@ -1,31 +1,73 @@
-// Bundles the CLI with esbuild: one ESM entry plus lazily loaded chunks, so each command
-// loads only the modules it needs (start-up cost is measured in bench/cli.ts, figures in
-// BENCHMARKS.md). Minified (names kept: error classes report their own names) because V8's
-// compile time of the chunks grows with their size; on Node ≥ 22.1 the V8 compile cache is
-// switched on for the command chunks loaded after start (no-op on Node 20).
+// Bundles the CLI with esbuild (start-up cost is measured in bench/cli.ts, figures in BENCHMARKS.md):
+// - dist/cli.cjs: the whole CLI as one CommonJS file, which dist/main.js compiles through node:vm
+//   with a per-command V8 code cache (src/cli/codeCache.ts). Node 20 has no compile cache for ES
+//   modules; for CommonJS compiled by node:vm it has one, on every Node version.
+// - dist/esm/: the same entry as split ES modules (each command loads only the chunks it needs),
+//   used where no private cache folder is available and for the long-running commands.
+// - dist/main.js: the launcher choosing between the two (src/cli/launch.ts).
+// Minified (names kept: error classes report their own names) because V8's compile time grows
+// with the size of the source.
 import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 
 const outdir = new URL('../dist/', import.meta.url).pathname;
-rmSync(outdir, { recursive: true, force: true });
-await build({
-  entryPoints: { main: 'src/cli/entry.ts' },
-  outdir,
+const version = JSON.parse(readFileSync('package.json', 'utf8')).version;
+const common = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
   minify: true,
   keepNames: true,
   legalComments: 'none',
+  external: ['@napi-rs/keyring'],
+  define: { __AUTOENROLL_VERSION__: JSON.stringify(version) },
+  logLevel: 'warning',
+};
+
+// In the CommonJS bundle the optional keyring package (CommonJS itself) is loaded with require():
+// node:vm cannot run a dynamic import() without an experimental loader hook.
+const keyringByRequire = {
+  name: 'keyring-by-require',
+  setup(b) {
+    b.onResolve({ filter: /^@napi-rs\/keyring$/ }, (args) =>
+      args.namespace === 'keyring-shim' ? { path: args.path, external: true } : { path: args.path, namespace: 'keyring-shim' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'keyring-shim' }, () => ({ contents: "module.exports = require('@napi-rs/keyring');", loader: 'js' }));
+  },
+};
+
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  ...common,
+  entryPoints: { cli: 'src/cli/entry.ts' },
+  outdir,
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  plugins: [keyringByRequire],
+  // import.meta.url for the modules that locate files beside the bundle (service.ts).
+  define: { ...common.define, 'import.meta.url': '__aeImportMetaUrl' },
+  banner: { js: "var __aeImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+});
+await build({
+  ...common,
+  entryPoints: { main: 'src/cli/entry.ts' },
+  outdir: `${outdir}esm/`,
+  splitting: true,
+  format: 'esm',
   chunkNames: 'chunks/[name]-[hash]',
   banner: {
     js:
       "import { createRequire as __aeCreateRequire } from 'node:module'; import * as __aeModule from 'node:module'; const require = __aeCreateRequire(import.meta.url); try { __aeModule.enableCompileCache?.(); } catch {}",
   },
-  external: ['@napi-rs/keyring'],
-  define: { __AUTOENROLL_VERSION__: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
-  logLevel: 'warning',
+});
+// The code cache is only valid for the exact bundle: its name carries this build's digest.
+const buildId = createHash('sha256').update(readFileSync(`${outdir}cli.cjs`)).digest('hex').slice(0, 16);
+await build({
+  ...common,
+  entryPoints: { main: 'src/cli/launch.ts' },
+  outdir,
+  format: 'esm',
+  define: { ...common.define, __AUTOENROLL_BUILD_ID__: JSON.stringify(buildId) },
 });

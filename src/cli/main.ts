@@ -4,12 +4,14 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, errorToJson, exitCodeOf, isAutoenrollError, UsageError } from '../errors.js';
 import type { CommandContext, GlobalOptions } from './context.js';
+import { invokedCommand } from './invokedCommand.js';
 
 type Loader = () => Promise<{ run: (options: never, context: CommandContext) => Promise<number> }>;
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-export function buildProgram(context: Omit<CommandContext, 'globals'>, onExit: (code: number) => void): Command {
+/** `only`: define just this top-level command (see invokedCommand); undefined defines all of them. */
+export function buildProgram(context: Omit<CommandContext, 'globals'>, onExit: (code: number) => void, only?: string): Command {
   const program = new Command('autoenroll');
   program
     .description('Certificate autoenrollment from AD CS web services (CEP/CES) for machines outside the domain')
@@ -34,135 +36,157 @@ export function buildProgram(context: Omit<CommandContext, 'globals'>, onExit: (
     onExit(code);
   };
 
-  program
-    .command('enroll')
-    .description('initial enrollment of configured certificates that have none (like certreq -enroll)')
-    .option('--id <id>', 'only this certificate')
-    .option('--wait <seconds>', 'when pending, poll for up to this many seconds', parseSeconds)
-    .action(dispatch(() => import('./commands/enroll.js')));
+  // One definer per top-level command, in help order. Only the invoked command's definition is
+  // built when argv names one (commander's set-up of every option is a few ms of each start);
+  // help, version and anything unrecognised get all of them, so their output never changes.
+  const commands: Record<string, () => void> = {
+    enroll: () => {
+      program
+        .command('enroll')
+        .description('initial enrollment of configured certificates that have none (like certreq -enroll)')
+        .option('--id <id>', 'only this certificate')
+        .option('--wait <seconds>', 'when pending, poll for up to this many seconds', parseSeconds)
+        .action(dispatch(() => import('./commands/enroll.js')));
+    },
+    renew: () => {
+      program
+        .command('renew')
+        .description('key-based renewal now; without --force only inside the renewal window')
+        .option('--id <id>', 'only this certificate')
+        .option('--force', 'renew even outside the renewal window', false)
+        .option('--reuse-key', 'renew with the same key', false)
+        .action(dispatch(() => import('./commands/renew.js')));
+    },
+    retrieve: () => {
+      program
+        .command('retrieve')
+        .description('fetch the result of pending requests (like certreq -retrieve)')
+        .option('--id <id>', 'only this certificate')
+        .action(dispatch(() => import('./commands/retrieve.js')));
+    },
+    pulse: () => {
+      program
+        .command('pulse')
+        .description('one full autoenrollment pass now: asks the running service, else runs in-process (like certutil -pulse)')
+        .option('--wait', 'wait for the pass and print its outcome', false)
+        .action(dispatch(() => import('./commands/pulse.js')));
+    },
+    status: () => {
+      program
+        .command('status')
+        .description('one row per configured certificate')
+        .option('--id <id>', 'only this certificate')
+        .action(dispatch(() => import('./commands/status.js')));
+    },
+    plan: () => {
+      program
+        .command('plan')
+        .description('what the next pass would do, and when, without doing it')
+        .option('--at <time>', 'plan as if the clock read TIME (ISO 8601, or +DURATION such as +30d)')
+        .option('--id <id>', 'only this certificate')
+        .action(dispatch(() => import('./commands/plan.js')));
+    },
+    policy: () => {
+      program
+        .command('policy')
+        .description('fetch (or decode a saved) GetPoliciesResponse: templates, CAs, enrollment URIs')
+        .option('--file <response.xml>', 'decode a saved response (bare body or full envelope) instead of fetching')
+        .action(dispatch(() => import('./commands/policy.js')));
+    },
+    run: () => {
+      program
+        .command('run')
+        .description('the service, in the foreground (what the unit files start)')
+        .action(dispatch(() => import('./commands/run.js')));
+    },
+    doctor: () => {
+      program
+        .command('doctor')
+        .description('per-endpoint checks: DNS, TCP, TLS chain and name, auth, clock skew, policy')
+        .action(dispatch(() => import('./commands/doctor.js')));
+    },
+    request: () => {
+      program
+        .command('request')
+        .description('one-shot enrollment with no config file (like certreq); writes --out files')
+        .requiredOption('--policy-server <url>', 'CEP URL (username/password)')
+        .requiredOption('--template <name>', 'template common name or OID')
+        .option('--username <user>', 'enrollment account (DOMAIN\\user or UPN)')
+        .option('--password-stdin', 'read the password from the first line of stdin', false)
+        .option('--subject <dn>', 'subject DN, e.g. CN=host.example.com')
+        .option('--dns <name>', 'DNS subject alternative name (repeatable)', collect, [])
+        .option('--ip <address>', 'IP subject alternative name (repeatable)', collect, [])
+        .option('--upn <upn>', 'UPN subject alternative name (repeatable)', collect, [])
+        .option('--email <address>', 'e-mail subject alternative name (repeatable)', collect, [])
+        .option('--key <spec>', 'key type: rsa:2048|rsa:3072|rsa:4096|ec:p256|ec:p384|ec:p521')
+        .option('--ca-file <pem>', 'CA bundle that verifies the CEP/CES TLS servers')
+        .option('--request-id <id>', 'retrieve this pending request instead of submitting a new one')
+        .requiredOption('--out <dir>', 'folder for cert.pem, key.pem (0600) and chain.pem')
+        .action(dispatch(() => import('./commands/request.js')));
+    },
+    lab: () => {
+      const lab = program
+        .command('lab')
+        .description('the built-in CEP/CES emulator: `lab` serves; `lab approve ID`, `lab deny ID` act on a running lab')
+        .option('--dir <dir>', 'lab state folder (CA keys, users, requests, log)')
+        .option('--port <n>', 'HTTPS port (default 49999)', parsePort)
+        .action(dispatch(() => import('./commands/lab.js')));
+      lab
+        .command('approve <requestId>')
+        .description('approve a pending request on a running lab')
+        .option('--dir <dir>', 'lab state folder')
+        .action(withLabDir(dispatch(() => import('./commands/labApprove.js'))));
+      lab
+        .command('deny <requestId>')
+        .description('deny a pending request on a running lab')
+        .option('--dir <dir>', 'lab state folder')
+        .action(withLabDir(dispatch(() => import('./commands/labDeny.js'))));
 
-  program
-    .command('renew')
-    .description('key-based renewal now; without --force only inside the renewal window')
-    .option('--id <id>', 'only this certificate')
-    .option('--force', 'renew even outside the renewal window', false)
-    .option('--reuse-key', 'renew with the same key', false)
-    .action(dispatch(() => import('./commands/renew.js')));
-
-  program
-    .command('retrieve')
-    .description('fetch the result of pending requests (like certreq -retrieve)')
-    .option('--id <id>', 'only this certificate')
-    .action(dispatch(() => import('./commands/retrieve.js')));
-
-  program
-    .command('pulse')
-    .description('one full autoenrollment pass now: asks the running service, else runs in-process (like certutil -pulse)')
-    .option('--wait', 'wait for the pass and print its outcome', false)
-    .action(dispatch(() => import('./commands/pulse.js')));
-
-  program
-    .command('status')
-    .description('one row per configured certificate')
-    .option('--id <id>', 'only this certificate')
-    .action(dispatch(() => import('./commands/status.js')));
-
-  program
-    .command('plan')
-    .description('what the next pass would do, and when, without doing it')
-    .option('--at <time>', 'plan as if the clock read TIME (ISO 8601, or +DURATION such as +30d)')
-    .option('--id <id>', 'only this certificate')
-    .action(dispatch(() => import('./commands/plan.js')));
-
-  program
-    .command('policy')
-    .description('fetch (or decode a saved) GetPoliciesResponse: templates, CAs, enrollment URIs')
-    .option('--file <response.xml>', 'decode a saved response (bare body or full envelope) instead of fetching')
-    .action(dispatch(() => import('./commands/policy.js')));
-
-  program
-    .command('run')
-    .description('the service, in the foreground (what the unit files start)')
-    .action(dispatch(() => import('./commands/run.js')));
-
-  program
-    .command('doctor')
-    .description('per-endpoint checks: DNS, TCP, TLS chain and name, auth, clock skew, policy')
-    .action(dispatch(() => import('./commands/doctor.js')));
-
-  program
-    .command('request')
-    .description('one-shot enrollment with no config file (like certreq); writes --out files')
-    .requiredOption('--policy-server <url>', 'CEP URL (username/password)')
-    .requiredOption('--template <name>', 'template common name or OID')
-    .option('--username <user>', 'enrollment account (DOMAIN\\user or UPN)')
-    .option('--password-stdin', 'read the password from the first line of stdin', false)
-    .option('--subject <dn>', 'subject DN, e.g. CN=host.example.com')
-    .option('--dns <name>', 'DNS subject alternative name (repeatable)', collect, [])
-    .option('--ip <address>', 'IP subject alternative name (repeatable)', collect, [])
-    .option('--upn <upn>', 'UPN subject alternative name (repeatable)', collect, [])
-    .option('--email <address>', 'e-mail subject alternative name (repeatable)', collect, [])
-    .option('--key <spec>', 'key type: rsa:2048|rsa:3072|rsa:4096|ec:p256|ec:p384|ec:p521')
-    .option('--ca-file <pem>', 'CA bundle that verifies the CEP/CES TLS servers')
-    .option('--request-id <id>', 'retrieve this pending request instead of submitting a new one')
-    .requiredOption('--out <dir>', 'folder for cert.pem, key.pem (0600) and chain.pem')
-    .action(dispatch(() => import('./commands/request.js')));
-
-  const lab = program
-    .command('lab')
-    .description('the built-in CEP/CES emulator: `lab` serves; `lab approve ID`, `lab deny ID` act on a running lab')
-    .option('--dir <dir>', 'lab state folder (CA keys, users, requests, log)')
-    .option('--port <n>', 'HTTPS port (default 49999)', parsePort)
-    .action(dispatch(() => import('./commands/lab.js')));
-  lab
-    .command('approve <requestId>')
-    .description('approve a pending request on a running lab')
-    .option('--dir <dir>', 'lab state folder')
-    .action(withLabDir(dispatch(() => import('./commands/labApprove.js'))));
-  lab
-    .command('deny <requestId>')
-    .description('deny a pending request on a running lab')
-    .option('--dir <dir>', 'lab state folder')
-    .action(withLabDir(dispatch(() => import('./commands/labDeny.js'))));
-
-  // `lab approve ID --dir D`: commander hands --dir to the parent `lab`; give it back.
-  function withLabDir(action: (...args: unknown[]) => Promise<void>) {
-    return (...args: unknown[]) => {
-      const command = args[args.length - 1] as Command;
-      if (command.opts().dir === undefined && command.parent?.opts().dir !== undefined) command.setOptionValue('dir', command.parent.opts().dir);
-      return action(...args);
-    };
-  }
-
-  program
-    .command('demo')
-    .description('lab + agent: enrollment, pending, approval, key-based renewal, failover, in under a minute')
-    .option('--dir <dir>', 'keep the demo files in this folder instead of a temporary one')
-    .action(dispatch(() => import('./commands/demo.js')));
-
-  const service = program.command('service').description('register the service for this OS');
-  for (const verb of ['install', 'uninstall', 'status'] as const) {
-    service
-      .command(verb)
-      .description(`${verb} the autoenroll service (systemd, launchd or Windows service)`)
-      .option('--dry-run', 'print what would be written and run, change nothing', false)
-      .option('--unit-dir <dir>', 'where to write the unit/plist and only print the activation commands (default: the OS location, activated)')
-      // The three verbs share one module; this tells it which one ran.
-      .addOption(new Option('--verb <verb>').default(verb).hideHelp())
-      .action(dispatch(() => import('./commands/service.js')));
-  }
-
-  const config = program.command('config').description('configuration helpers');
-  config
-    .command('validate')
-    .description('check a config file without touching the network')
-    .action(dispatch(() => import('./commands/configValidate.js')));
-
-  const credentials = program.command('credentials').description('enrollment password in the OS keyring');
-  credentials
-    .command('set <name>')
-    .description('store a password in the OS keyring under NAME (prompted on a TTY, else one line from stdin)')
-    .action(dispatch(() => import('./commands/credentialsSet.js')));
+      // `lab approve ID --dir D`: commander hands --dir to the parent `lab`; give it back.
+      function withLabDir(action: (...args: unknown[]) => Promise<void>) {
+        return (...args: unknown[]) => {
+          const command = args[args.length - 1] as Command;
+          if (command.opts().dir === undefined && command.parent?.opts().dir !== undefined) command.setOptionValue('dir', command.parent.opts().dir);
+          return action(...args);
+        };
+      }
+    },
+    demo: () => {
+      program
+        .command('demo')
+        .description('lab + agent: enrollment, pending, approval, key-based renewal, failover, in under a minute')
+        .option('--dir <dir>', 'keep the demo files in this folder instead of a temporary one')
+        .action(dispatch(() => import('./commands/demo.js')));
+    },
+    service: () => {
+      const service = program.command('service').description('register the service for this OS');
+      for (const verb of ['install', 'uninstall', 'status'] as const) {
+        service
+          .command(verb)
+          .description(`${verb} the autoenroll service (systemd, launchd or Windows service)`)
+          .option('--dry-run', 'print what would be written and run, change nothing', false)
+          .option('--unit-dir <dir>', 'where to write the unit/plist and only print the activation commands (default: the OS location, activated)')
+          // The three verbs share one module; this tells it which one ran.
+          .addOption(new Option('--verb <verb>').default(verb).hideHelp())
+          .action(dispatch(() => import('./commands/service.js')));
+      }
+    },
+    config: () => {
+      const config = program.command('config').description('configuration helpers');
+      config
+        .command('validate')
+        .description('check a config file without touching the network')
+        .action(dispatch(() => import('./commands/configValidate.js')));
+    },
+    credentials: () => {
+      const credentials = program.command('credentials').description('enrollment password in the OS keyring');
+      credentials
+        .command('set <name>')
+        .description('store a password in the OS keyring under NAME (prompted on a TTY, else one line from stdin)')
+        .action(dispatch(() => import('./commands/credentialsSet.js')));
+    },
+  };
+  for (const [name, define] of Object.entries(commands)) if (only === undefined || only === name) define();
 
   program.addOption(new Option('--no-color', 'plain output').hideHelp());
   return program;
@@ -186,9 +210,13 @@ const VERSION = typeof __AUTOENROLL_VERSION__ === 'string' ? __AUTOENROLL_VERSIO
 /** Runs the CLI with the given argv (without node and script) and resolves to the exit code. */
 export async function runCli(argv: string[], context: Omit<CommandContext, 'globals'>): Promise<number> {
   let exitCode: number = ExitCode.OK;
-  const program = buildProgram(context, (code) => {
-    exitCode = code;
-  });
+  const program = buildProgram(
+    context,
+    (code) => {
+      exitCode = code;
+    },
+    invokedCommand(argv),
+  );
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
