@@ -70,6 +70,21 @@ export function randomSerial(): Buffer {
   return serial;
 }
 
+const parsed = new WeakMap<Uint8Array, pkijs.Certificate>();
+
+/**
+ * The CA certificates of the lab, parsed once: decoding with asn1js dominated the lab's cost per
+ * issued certificate. Keyed by the DER buffer the lab keeps for each CA; the objects are only read.
+ */
+export function parsedCaCertificate(der: Uint8Array): pkijs.Certificate {
+  let certificate = parsed.get(der);
+  if (!certificate) {
+    certificate = pkijs.Certificate.fromBER(toArrayBuffer(der));
+    parsed.set(der, certificate);
+  }
+  return certificate;
+}
+
 /** Issues a certificate; `issuer` null means self-signed with `selfKey`. */
 export async function issueCertificate(spec: CertificateSpec, issuer: Issuer): Promise<Buffer>;
 export async function issueCertificate(spec: CertificateSpec, issuer: null, selfKey: SigningKey): Promise<Buffer>;
@@ -79,7 +94,7 @@ export async function issueCertificate(spec: CertificateSpec, issuer: Issuer | n
   cert.serialNumber = new asn1js.Integer({ valueHex: toArrayBuffer(spec.serial ?? randomSerial()) });
   const subject = pkijs.RelativeDistinguishedNames.fromBER(toArrayBuffer(spec.subjectDer));
   cert.subject = subject;
-  const issuerCert = issuer ? pkijs.Certificate.fromBER(toArrayBuffer(issuer.certDer)) : undefined;
+  const issuerCert = issuer ? parsedCaCertificate(issuer.certDer) : undefined;
   cert.issuer = issuerCert ? issuerCert.subject : pkijs.RelativeDistinguishedNames.fromBER(toArrayBuffer(spec.subjectDer));
   cert.notBefore = new pkijs.Time({ type: pkijs.TimeType.UTCTime, value: spec.notBefore });
   cert.notAfter = timeFor(spec.notAfter);
