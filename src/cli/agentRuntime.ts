@@ -23,6 +23,7 @@ import { createHttpsClient } from '../transport/httpsClient.js';
 import type { HttpsClient } from '../transport/httpsClient.js';
 import { systemRandom } from '../transport/random.js';
 import type { CommandContext } from './context.js';
+import { guardStdout } from './stdoutGuard.js';
 
 export interface AgentRuntime {
   config: Config;
@@ -163,9 +164,17 @@ export function describeResult(r: CertificateResult): string {
       parts.push(r.message ?? 'nothing to do');
       if (r.thumbprint) parts.push(`(thumbprint ${r.thumbprint}, valid until ${r.notAfter ?? '?'})`);
   }
-  if (r.error) parts.push(`— ${r.error.message} [${r.error.code}]`);
+  if (r.error) parts.push(`— ${withCode(r.error.message, r.error.code)}`);
   else if (r.outcome === 'needs-attention' && r.message) parts.push(`— ${r.message}`);
   return parts.join(' ');
+}
+
+/**
+ * "message [CODE]", the code once: a failover error's message already ends with the list of
+ * endpoints tried, each with its code, and the last of those is usually the same code.
+ */
+export function withCode(message: string, code: string): string {
+  return message.trimEnd().endsWith(`[${code}]`) ? message : `${message} [${code}]`;
 }
 
 /** Runs one pass for a command and prints it; resolves to the exit code. */
@@ -174,6 +183,7 @@ export async function runAgentCommand(
   pass: Parameters<Agent['runPass']>[0],
   options: RuntimeOptions = {},
 ): Promise<number> {
+  guardStdout(context.stdout);
   const runtime = await openAgentRuntime(context, options);
   try {
     const result = await runtime.agent.runPass({ ...pass, signal: context.signal });
