@@ -12,6 +12,7 @@ import { evaluateStatus, hostIdentity, readStatusInputs } from '../../engine/sta
 import type { StatusRow } from '../../engine/statusView.js';
 import type { CertificateAction, PlannedStep, PlanResult } from '../../engine/plannerTypes.js';
 import type { CommandContext } from '../context.js';
+import { guardStdout } from '../stdoutGuard.js';
 import { renderTable } from '../format/table.js';
 import { formatInstant, formatRelative } from '../format/time.js';
 
@@ -70,6 +71,7 @@ export function parseAt(text: string, nowMs: number): number {
 }
 
 export async function run(options: PlanCommandOptions, context: CommandContext): Promise<number> {
+  guardStdout(context.stdout);
   const nowMs = Date.now();
   const atMs = options.at !== undefined ? parseAt(options.at, nowMs) : nowMs;
   const file = resolveConfigPath(context.globals.config, context.env, { cwd: context.cwd });

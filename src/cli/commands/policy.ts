@@ -10,6 +10,7 @@ import type { PolicyResponse, Template } from '../../protocol/policyModel.js';
 import { DEFAULT_XML_LIMITS } from '../../protocol/xml.js';
 import { parseGetPoliciesResponse } from '../../protocol/xcepResponse.js';
 import type { CommandContext } from '../context.js';
+import { guardStdout } from '../stdoutGuard.js';
 
 export interface PolicyOptions {
   file?: string;
@@ -22,6 +23,7 @@ export interface PolicySourceResult {
 }
 
 export async function run(options: PolicyOptions, context: CommandContext): Promise<number> {
+  guardStdout(context.stdout);
   const results = options.file !== undefined ? [await readPolicyFile(resolve(context.cwd, options.file))] : await fetchLivePolicies(context);
   if (context.globals.json) {
     const documents = results.map((r) => ({ source: r.source, ...policyToJson(r.policy) }));

@@ -6,6 +6,7 @@ import type { PassResult } from '../../engine/agentTypes.js';
 import { ExitCode } from '../../errors.js';
 import { loadCommandConfig, openAgentRuntime, printPassResult } from '../agentRuntime.js';
 import type { CommandContext } from '../context.js';
+import { guardStdout } from '../stdoutGuard.js';
 
 interface PulseOptions {
   wait?: boolean;
@@ -15,6 +16,7 @@ interface PulseOptions {
 const LOCK_WAIT_MS = 10_000;
 
 export async function run(options: PulseOptions, context: CommandContext): Promise<number> {
+  guardStdout(context.stdout);
   const config = await loadCommandConfig(context);
   const wait = options.wait === true;
   const live = await requestPulse(config.stateDir, wait, { signal: context.signal });

@@ -14,6 +14,7 @@ import { requestCertificate, retrieveCertificate } from '../../engine/oneShotReq
 import { createHttpsClient } from '../../transport/httpsClient.js';
 import { systemRandom } from '../../transport/random.js';
 import type { CommandContext } from '../context.js';
+import { guardStdout } from '../stdoutGuard.js';
 import { readLine } from './credentialsSet.js';
 
 export interface RequestCommandOptions {
@@ -35,6 +36,7 @@ export interface RequestCommandOptions {
 const MAX_PASSWORD_CHARS = 4096;
 
 export async function run(options: RequestCommandOptions, context: CommandContext): Promise<number> {
+  guardStdout(context.stdout);
   if (options.username === undefined || options.username === '') throw new UsageError('request needs --username (the enrollment account, DOMAIN\\user or UPN)', 'USERNAME_REQUIRED');
   const key = options.key !== undefined ? parseKeySpec(options.key) : undefined;
   const outDir = path.resolve(context.cwd, options.out);

@@ -15,6 +15,7 @@ import { DEFAULT_SERVICE_PARAMS } from '../../daemon/serviceFiles.js';
 import { planService, serviceNeeds } from '../../daemon/serviceInstall.js';
 import type { ServicePlan, ServiceStep, ServiceVerb } from '../../daemon/serviceInstall.js';
 import type { CommandContext } from '../context.js';
+import { guardStdout } from '../stdoutGuard.js';
 
 interface ServiceOptions {
   dryRun?: boolean;
@@ -27,6 +28,7 @@ interface ServiceOptions {
 }
 
 export async function run(options: ServiceOptions, context: CommandContext): Promise<number> {
+  guardStdout(context.stdout);
   const verb = verbOf(options);
   const platform = options.platform ?? process.platform;
   const { resolveConfigPath, loadConfig } = await import('../../config/index.js');

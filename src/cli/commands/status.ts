@@ -10,6 +10,7 @@ import { openStore } from '../../store/store.js';
 import { evaluateStatus, hostIdentity, readStatusInputs } from '../../engine/statusView.js';
 import type { StatusRow } from '../../engine/statusView.js';
 import type { CommandContext } from '../context.js';
+import { guardStdout } from '../stdoutGuard.js';
 import { renderTable } from '../format/table.js';
 import { formatInstant, formatRelative } from '../format/time.js';
 
@@ -18,6 +19,7 @@ export interface StatusOptions {
 }
 
 export async function run(options: StatusOptions, context: CommandContext): Promise<number> {
+  guardStdout(context.stdout);
   const file = resolveConfigPath(context.globals.config, context.env, { cwd: context.cwd });
   const config = await loadConfig(file, { env: context.env });
   const ids = options.id !== undefined ? [options.id] : undefined;
