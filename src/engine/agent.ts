@@ -16,7 +16,7 @@ import type { ExecutionResult, ExecutorContext, Turn } from './executor.js';
 import { aggregateExitCode, idleVerdict } from './passOutcome.js';
 import { plan } from './planner.js';
 import type { CertificateAction, PlanOperation } from './plannerTypes.js';
-import { certificatePlanInput, hasPasswordCredentials } from './plannerInput.js';
+import { certificatePlanInput, hasPasswordCredentials, scheduleOverrides } from './plannerInput.js';
 import type { CertificateSnapshot } from './plannerInput.js';
 import { freshnessOf, runPolicyStep, usernameCredential } from './policyStep.js';
 import { afterFailure } from './stateUpdates.js';
@@ -57,6 +57,7 @@ function selectCertificates(all: readonly CertificateConfig[], ids: readonly str
 export function createAgent(deps: AgentDeps): Agent {
   const { config, store, logger } = deps;
   const sleep = deps.sleep ?? defaultSleep;
+  const schedule = scheduleOverrides(config);
 
   /** A managed, currently valid certificate to authenticate to certificate-auth policy servers. */
   async function policyClientCertificate(nowMs: number): Promise<ClientCertificate | null> {
@@ -141,7 +142,7 @@ export function createAgent(deps: AgentDeps): Agent {
     const snapshots = await Promise.all(config.certificates.map((c) => readSnapshot(c, store.certificate(c.id)).catch(() => null)));
     const password = hasPasswordCredentials(config);
     const inputs = snapshots.filter((s): s is CertificateSnapshot => s !== null).map((s) => certificatePlanInput(s, policy.views, password));
-    const after = plan({ hostId: deps.hostId, policy: freshnessOf(policy.views[0], operation !== undefined), certificates: inputs }, nowMs);
+    const after = plan({ hostId: deps.hostId, policy: freshnessOf(policy.views[0], operation !== undefined), certificates: inputs }, nowMs, { schedule });
     for (const result of done) {
       const action = after.actions.find((a) => a.certificateId === result.id);
       const snapshot = snapshots.find((s) => s?.config.id === result.id);
@@ -225,6 +226,7 @@ export function createAgent(deps: AgentDeps): Agent {
         const input = certificatePlanInput(snapshot, views, ctx.havePassword);
         const planned = plan({ hostId: deps.hostId, policy: freshnessOf(views[0], options.operation !== 'scheduled'), certificates: [input] }, deps.now(), {
           operation: planOperation(options.operation),
+          schedule,
           ...(options.force ? { force: true } : {}),
           ...(options.reuseKey ? { reuseKey: true } : {}),
         }).actions[0] as CertificateAction;

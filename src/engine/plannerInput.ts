@@ -5,7 +5,7 @@ import type { CertificateDescription } from '../pki/certInfo.js';
 import type { CertificateState, Generation, PendingRecord } from '../store/stateModel.js';
 import { ClientAuthentication } from '../transport/enrollmentEndpoints.js';
 import type { PolicyView } from './cachedPolicy.js';
-import type { CertificatePlanInput, PlannerInput, PolicyFreshnessView } from './plannerTypes.js';
+import type { CertificatePlanInput, PlannerInput, PolicyFreshnessView, ScheduleSettings } from './plannerTypes.js';
 import { casOfTemplate, enrollmentCandidates, issuingCa, locateTemplate, templateView } from './policyLookup.js';
 
 export interface CurrentCertificate {
@@ -20,6 +20,14 @@ export interface CertificateSnapshot {
   state: CertificateState | null;
   current: CurrentCertificate | null;
   pending: PendingRecord | null;
+}
+
+/**
+ * The schedule settings the configuration overrides. Every caller of plan() passes these (the
+ * pass, `status`, `plan`), so that all of them give up a pending request at the same age.
+ */
+export function scheduleOverrides(config: Pick<Config, 'pendingMaxAgeMs'>): Partial<ScheduleSettings> {
+  return { pendingMaxAgeMs: config.pendingMaxAgeMs };
 }
 
 export function hasPasswordCredentials(config: Config): boolean {

@@ -20,6 +20,7 @@ import type { PolicyInfo, SecretResolver } from './agentTypes.js';
 import { policyRefreshAt } from './policyRefresh.js';
 import type { PolicyFreshnessView } from './plannerTypes.js';
 import { readPolicyCache, writePolicyCache } from './policyCache.js';
+import { scheduleOverrides } from './plannerInput.js';
 import { resolveSchedule } from './scheduleSettings.js';
 
 export interface PolicyStepInput {
@@ -93,7 +94,7 @@ export async function runPolicyStep(input: PolicyStepInput): Promise<PolicyStepR
     logger.debug('policy.server_skipped', { url: skipped.url, reason: 'no valid managed certificate to authenticate with yet' });
   }
   const primary = views()[0];
-  const refreshAt = policyRefreshAt(freshnessOf(primary, input.manual), input.hostId, nowMs, resolveSchedule(undefined), input.forced);
+  const refreshAt = policyRefreshAt(freshnessOf(primary, input.manual), input.hostId, nowMs, resolveSchedule(scheduleOverrides(config)), input.forced);
   const due = refreshAt <= nowMs;
   const newcomers = eligible.filter((s) => !contributed.has(s.url));
   const targets = due ? eligible : newcomers;

@@ -18,7 +18,7 @@ import type { CachedPolicyFile, PolicyView } from './cachedPolicy.js';
 import { mergePolicy } from './cachedPolicy.js';
 import { plan } from './planner.js';
 import type { CertificateAction, CertificateStatus, PlannerInput, PlanOptions, PlanResult, PolicyFreshnessView } from './plannerTypes.js';
-import { buildPlannerInput } from './plannerInput.js';
+import { buildPlannerInput, scheduleOverrides } from './plannerInput.js';
 import type { CertificateSnapshot } from './plannerInput.js';
 import { readPolicyCache } from './policyCache.js';
 
@@ -150,7 +150,7 @@ export function evaluateStatus(inputs: StatusInputs, nowMs: number, options: Pla
     freshness: policyFreshness(inputs.views[0]),
     snapshots,
   });
-  const result = plan(input, nowMs, options);
+  const result = plan(input, nowMs, { ...options, schedule: { ...scheduleOverrides(inputs.config), ...options.schedule } });
   const byId = new Map(result.actions.map((a) => [a.certificateId, a]));
 
   const rows = inputs.reads.map((read): StatusRow => {
