@@ -13,6 +13,7 @@ import { EnrollmentDenied, InputError, UsageError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { describeCertificate } from '../pki/certInfo.js';
 import { assembleIssued } from '../pki/issued.js';
+import { formatKeySpec } from '../pki/keys.js';
 import type { KeySpec } from '../pki/keys.js';
 import { certificatePem, certificatesPem, pemDecode } from '../pki/pem.js';
 import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../store/atomicFile.js';
@@ -233,7 +234,12 @@ export async function requestCertificate(options: OneShotOptions, deps: OneShotD
   if (endpoints.length === 0) {
     throw new UsageError(`the policy lists no username/password enrollment service for template "${template.commonName}"`, 'NO_USERNAME_CES');
   }
-  const built = await buildEnrollmentRequest(certificateConfig(options), template);
+  const built = await buildEnrollmentRequest(certificateConfig(options), template, {
+    owner: 'request',
+    template: template.commonName,
+    option: '--key',
+    suggest: formatKeySpec,
+  });
   for (const warning of built.warnings) deps.logger.warn('request.warning', { message: warning });
 
   const caCertificatesPem = view.cas.filter((ca) => template.caIds.includes(ca.id)).map((ca) => ca.certPem).join('');

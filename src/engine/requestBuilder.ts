@@ -4,8 +4,8 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { CertificateConfig } from '../config/types.js';
 import { buildCsr } from '../pki/csr.js';
 import type { CsrOptions, SanRequest } from '../pki/csr.js';
-import { generateKeyPair, keySpecForTemplate, keySpecOf, loadPrivateKey, privateKeyToPem } from '../pki/keys.js';
-import type { KeySpec } from '../pki/keys.js';
+import { generateKeyPair, keySpecForTemplate, keySpecOf, keySpecSatisfies, loadPrivateKey, privateKeyToPem } from '../pki/keys.js';
+import type { KeyPreference, KeyRequestLabel } from '../pki/keys.js';
 import { buildRenewalRequest } from '../pki/renewalRequest.js';
 import type { RenewalRequestOptions } from '../pki/renewalRequest.js';
 import { decodeSubjectNameFlags } from '../protocol/templateFlags.js';
@@ -20,12 +20,22 @@ export interface BuiltRequest {
   keyReused: boolean;
 }
 
-/** The configured key as a KeySpec (sizes default to what keySpecForTemplate then checks). */
-export function configuredKeySpec(config: CertificateConfig): KeySpec | undefined {
+/** The configured key (an absent size or curve is chosen from the template by keySpecForTemplate). */
+export function configuredKeyPreference(config: CertificateConfig): KeyPreference | undefined {
   const key = config.key;
   if (!key) return undefined;
-  if (key.algorithm === 'RSA') return { algorithm: 'RSA', bits: key.size ?? 2048 };
-  return { algorithm: 'EC', curve: key.curve ?? 'P-256' };
+  if (key.algorithm === 'RSA') return key.size !== undefined ? { algorithm: 'RSA', bits: key.size } : { algorithm: 'RSA' };
+  return key.curve !== undefined ? { algorithm: 'EC', curve: key.curve } : { algorithm: 'EC' };
+}
+
+/** How a configured certificate's key request is named in errors: certificates[].key of its id. */
+export function configKeyLabel(config: CertificateConfig, template: CachedTemplate): KeyRequestLabel {
+  return {
+    owner: `certificate "${config.id}"`,
+    template: template.commonName,
+    option: `certificates[].key of "${config.id}"`,
+    suggest: (spec) => (spec.algorithm === 'RSA' ? `{ algorithm: RSA, size: ${spec.bits} }` : `{ algorithm: EC, curve: ${spec.curve} }`),
+  };
 }
 
 function templateRequirements(template: CachedTemplate): { minimalKeyLength: number; algorithmOid?: string } {
@@ -50,9 +60,13 @@ function sanOf(config: CertificateConfig): SanRequest | undefined {
 const spkiOf = (key: KeyObject): Uint8Array => new Uint8Array(createPublicKey(key).export({ type: 'spki', format: 'der' }));
 
 /** A new key and a PKCS#10 for an initial enrollment (or a re-enrollment) with the template. */
-export async function buildEnrollmentRequest(config: CertificateConfig, template: CachedTemplate): Promise<BuiltRequest & { warnings: string[] }> {
+export async function buildEnrollmentRequest(
+  config: CertificateConfig,
+  template: CachedTemplate,
+  keyLabel: KeyRequestLabel = configKeyLabel(config, template),
+): Promise<BuiltRequest & { warnings: string[] }> {
   const warnings: string[] = [];
-  const spec = keySpecForTemplate(templateRequirements(template), configuredKeySpec(config));
+  const spec = keySpecForTemplate(templateRequirements(template), configuredKeyPreference(config), keyLabel);
   const pair = await generateKeyPair(spec);
   crashPoint('engine:key-generated');
 
@@ -89,7 +103,14 @@ export async function buildKeyRenewalRequest(
   const oldKey = loadPrivateKey(old.keyPem);
   let newKey: KeyObject = oldKey;
   if (!reuseKey) {
-    const spec = keySpecForTemplate(templateRequirements(template), configuredKeySpec(config) ?? keySpecOf(oldKey));
+    // A configured key must satisfy the template (loud otherwise); the old key's kind is only a
+    // preference, dropped for what the template requires when the template has moved on.
+    const requirements = templateRequirements(template);
+    const configured = configuredKeyPreference(config);
+    const previous = keySpecOf(oldKey);
+    const spec = configured !== undefined
+      ? keySpecForTemplate(requirements, configured, configKeyLabel(config, template))
+      : keySpecForTemplate(requirements, previous !== undefined && keySpecSatisfies(previous, requirements) ? previous : undefined);
     newKey = (await generateKeyPair(spec)).privateKey;
     crashPoint('engine:key-generated');
   }

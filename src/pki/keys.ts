@@ -67,24 +67,89 @@ export function keySpecSatisfies(spec: KeySpec, template: TemplateKeyRequirement
   return size >= template.minimalKeyLength;
 }
 
-/**
- * The key to generate for a template: the configured one when it satisfies the template;
- * otherwise an EC key when the template's algorithm is ECDSA/ECDH (curve from the key length or
- * the curve OID), else RSA sized up to the smallest of 2048/3072/4096 >= minimalKeyLength.
- */
-export function keySpecForTemplate(template: TemplateKeyRequirements, configured?: KeySpec): KeySpec {
-  if (configured !== undefined && keySpecSatisfies(configured, template)) return configured;
+/** A requested key: the algorithm, and the size or curve when the request names one. */
+export type KeyPreference = { algorithm: 'RSA'; bits?: RsaBits } | { algorithm: 'EC'; curve?: EcCurve };
+
+/** Who asked for a key and how to change the request, for the error when the template refuses it. */
+export interface KeyRequestLabel {
+  /** 'certificate "web"', 'request'. */
+  owner: string;
+  /** Template name as the user knows it. */
+  template: string;
+  /** Where the key is asked for: 'certificates[].key', '--key'. */
+  option: string;
+  /** The option's value that would ask for `spec`, e.g. '{ algorithm: RSA, size: 2048 }' or 'rsa:2048'. */
+  suggest(spec: KeySpec): string;
+}
+
+/** "RSA of at least 2048 bits", "an EC key on P-384", "an EC key of at least 256 bits", "a key of at least 256 bits". */
+export function describeKeyRequirements(template: TemplateKeyRequirements): string {
+  const minimum = Number.isFinite(template.minimalKeyLength) ? template.minimalKeyLength : 0;
+  const atLeast = minimum > 0 ? ` of at least ${minimum} bits` : '';
+  if (template.algorithmOid === undefined) return `a key${atLeast || ' of any size'}`;
+  if (!isEcAlgorithmOid(template.algorithmOid)) return `an RSA key${atLeast}`;
+  const named = ecCurveOids[template.algorithmOid];
+  return named !== undefined ? `an EC key on ${named}` : `an EC key${atLeast}`;
+}
+
+function formatPreference(preference: KeyPreference): string {
+  if (preference.algorithm === 'RSA') return preference.bits !== undefined ? formatKeySpec({ algorithm: 'RSA', bits: preference.bits }) : 'rsa (any size)';
+  return preference.curve !== undefined ? formatKeySpec({ algorithm: 'EC', curve: preference.curve }) : 'ec (any curve)';
+}
+
+/** The smallest key of the preferred algorithm that satisfies the template, if there is one. */
+function smallestOf(preference: KeyPreference, template: TemplateKeyRequirements): KeySpec | undefined {
+  const candidates: KeySpec[] =
+    preference.algorithm === 'RSA'
+      ? preference.bits !== undefined ? [{ algorithm: 'RSA', bits: preference.bits }] : rsaSizes.map((bits) => ({ algorithm: 'RSA' as const, bits }))
+      : preference.curve !== undefined ? [{ algorithm: 'EC', curve: preference.curve }] : (Object.keys(curveBits) as EcCurve[]).map((curve) => ({ algorithm: 'EC' as const, curve }));
+  return candidates.find((spec) => keySpecSatisfies(spec, template));
+}
+
+/** What the template asks for when nothing is requested (see keySpecForTemplate). */
+function automaticKeySpec(template: TemplateKeyRequirements): KeySpec | undefined {
   const minimum = Number.isFinite(template.minimalKeyLength) ? template.minimalKeyLength : 0;
   if (template.algorithmOid !== undefined && isEcAlgorithmOid(template.algorithmOid)) {
     const named = ecCurveOids[template.algorithmOid];
     if (named !== undefined) return { algorithm: 'EC', curve: named };
     const curve = (Object.keys(curveBits) as EcCurve[]).find((c) => curveBits[c] >= minimum);
-    if (curve !== undefined) return { algorithm: 'EC', curve };
-  } else {
-    const bits = rsaSizes.find((size) => size >= minimum);
-    if (bits !== undefined) return { algorithm: 'RSA', bits };
+    return curve !== undefined ? { algorithm: 'EC', curve } : undefined;
   }
-  throw new ConfigError(`the template requires a key of at least ${minimum} bits, more than autoenroll can generate`, {}, 'KEY_SPEC_UNSATISFIABLE');
+  const bits = rsaSizes.find((size) => size >= minimum);
+  return bits !== undefined ? { algorithm: 'RSA', bits } : undefined;
+}
+
+/**
+ * The key to generate for a template. Nothing requested: an EC key when the template's algorithm
+ * is ECDSA/ECDH (curve from the curve OID or the key length), else RSA sized up to the smallest of
+ * 2048/3072/4096 >= minimalKeyLength. A requested key is never swapped for another one: a size or
+ * curve is used as asked, an algorithm alone gets its smallest size that satisfies the template,
+ * and a request the template refuses is a ConfigError (KEY_SPEC_UNSATISFIABLE) naming who asked,
+ * the key, the template's requirement and the fix — before any key is generated or request sent.
+ */
+export function keySpecForTemplate(template: TemplateKeyRequirements, requested?: KeyPreference, label?: KeyRequestLabel): KeySpec {
+  const automatic = automaticKeySpec(template);
+  if (requested !== undefined) {
+    const chosen = smallestOf(requested, template);
+    if (chosen !== undefined) return chosen;
+    const who = label ? `${label.owner}: ` : '';
+    const where = label ? ` template "${label.template}"` : ' the template';
+    const fix = label
+      ? automatic !== undefined
+        ? `set ${label.option} to ${label.suggest(automatic)} (or a larger key of that kind), or leave ${label.option} out to use what the template requires`
+        : `the template asks for more than autoenroll can generate`
+      : automatic !== undefined
+        ? `request ${formatKeySpec(automatic)} instead`
+        : 'the template asks for more than autoenroll can generate';
+    throw new ConfigError(
+      `${who}the requested key ${formatPreference(requested)} does not satisfy${where}, which requires ${describeKeyRequirements(template)}; ${fix}`,
+      {},
+      'KEY_SPEC_UNSATISFIABLE',
+    );
+  }
+  if (automatic !== undefined) return automatic;
+  const minimum = Number.isFinite(template.minimalKeyLength) ? template.minimalKeyLength : 0;
+  throw new ConfigError(`${label ? `${label.owner}: template "${label.template}"` : 'the template'} requires a key of at least ${minimum} bits, more than autoenroll can generate`, {}, 'KEY_SPEC_UNSATISFIABLE');
 }
 
 /** The KeySpec of an existing key (for same-key renewal), or undefined for other key kinds. */

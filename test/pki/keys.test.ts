@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatKeySpec, generateKeyPair, keySpecForTemplate, keySpecOf, loadPrivateKey, parseKeySpec, privateKeyToPem, writePrivateKeyFile, type KeySpec } from '../../src/pki/keys.js';
-import { CredentialError } from '../../src/errors.js';
+import type { KeyPreference, KeyRequestLabel, TemplateKeyRequirements } from '../../src/pki/keys.js';
+import { ConfigError, CredentialError } from '../../src/errors.js';
 import { hasOpenssl, openssl } from '../helpers/tools.js';
 
 describe('generateKeyPair', () => {
@@ -42,11 +43,40 @@ describe('key specs', () => {
     // configuration wins when it satisfies the template
     expect(keySpecForTemplate({ minimalKeyLength: 2048 }, { algorithm: 'RSA', bits: 4096 })).toEqual({ algorithm: 'RSA', bits: 4096 });
     expect(keySpecForTemplate({ minimalKeyLength: 256 }, { algorithm: 'EC', curve: 'P-256' })).toEqual({ algorithm: 'EC', curve: 'P-256' });
-    // ...and loses when it does not
-    expect(keySpecForTemplate({ minimalKeyLength: 4096 }, { algorithm: 'RSA', bits: 2048 })).toEqual({ algorithm: 'RSA', bits: 4096 });
-    expect(keySpecForTemplate({ minimalKeyLength: 2048, algorithmOid: '1.2.840.113549.1.1.1' }, { algorithm: 'EC', curve: 'P-256' })).toEqual({ algorithm: 'RSA', bits: 2048 });
-    expect(keySpecForTemplate({ minimalKeyLength: 256, algorithmOid: '1.2.840.10045.2.1' }, { algorithm: 'RSA', bits: 2048 })).toEqual({ algorithm: 'EC', curve: 'P-256' });
+    // an algorithm alone gets its smallest size (or curve) that satisfies the template
+    expect(keySpecForTemplate({ minimalKeyLength: 3072 }, { algorithm: 'RSA' })).toEqual({ algorithm: 'RSA', bits: 3072 });
+    expect(keySpecForTemplate({ minimalKeyLength: 300 }, { algorithm: 'EC' })).toEqual({ algorithm: 'EC', curve: 'P-384' });
+    expect(keySpecForTemplate({ minimalKeyLength: 0, algorithmOid: '1.3.132.0.34' }, { algorithm: 'EC' })).toEqual({ algorithm: 'EC', curve: 'P-384' });
     expect(() => keySpecForTemplate({ minimalKeyLength: 8192 })).toThrow(expect.objectContaining({ code: 'KEY_SPEC_UNSATISFIABLE' }));
+  });
+
+  it('never swaps a requested key that the template refuses for another one: a config error naming who, what, the template and the fix', () => {
+    const label: KeyRequestLabel = { owner: 'certificate "web"', template: 'WebServer', option: 'certificates[].key of "web"', suggest: formatKeySpec };
+    const refused: [TemplateKeyRequirements, KeyPreference, string, string][] = [
+      [{ minimalKeyLength: 3072 }, { algorithm: 'RSA', bits: 2048 }, 'rsa:2048', 'a key of at least 3072 bits'],
+      [{ minimalKeyLength: 2048 }, { algorithm: 'EC', curve: 'P-256' }, 'ec:p256', 'a key of at least 2048 bits'],
+      [{ minimalKeyLength: 2048, algorithmOid: '1.2.840.113549.1.1.1' }, { algorithm: 'EC', curve: 'P-521' }, 'ec:p521', 'an RSA key of at least 2048 bits'],
+      [{ minimalKeyLength: 256, algorithmOid: '1.2.840.10045.2.1' }, { algorithm: 'RSA', bits: 4096 }, 'rsa:4096', 'an EC key of at least 256 bits'],
+      [{ minimalKeyLength: 0, algorithmOid: '1.3.132.0.34' }, { algorithm: 'EC', curve: 'P-256' }, 'ec:p256', 'an EC key on P-384'],
+      [{ minimalKeyLength: 2048, algorithmOid: '1.2.840.113549.1.1.1' }, { algorithm: 'EC' }, 'ec (any curve)', 'an RSA key of at least 2048 bits'],
+    ];
+    for (const [template, requested, named, requirement] of refused) {
+      let error: unknown;
+      try {
+        keySpecForTemplate(template, requested, label);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      const { code, exitCode, message } = error as ConfigError;
+      expect({ code, exitCode }).toEqual({ code: 'KEY_SPEC_UNSATISFIABLE', exitCode: 4 });
+      expect(message).toContain('certificate "web": the requested key ');
+      expect(message).toContain(named);
+      expect(message).toContain(`template "WebServer", which requires ${requirement}`);
+      expect(message).toMatch(/set certificates\[\]\.key of "web" to \S+ .*or leave certificates\[\]\.key of "web" out/);
+    }
+    // the fix names a key the template accepts
+    expect(() => keySpecForTemplate({ minimalKeyLength: 3072 }, { algorithm: 'RSA', bits: 2048 }, label)).toThrow('set certificates[].key of "web" to rsa:3072');
   });
 });
 
