@@ -10,6 +10,7 @@ import type { ClientCertificate } from '../transport/httpsClient.js';
 import type { ActionTaken, Agent, AgentDeps, CertificateResult, PassOptions, PassResult } from './agentTypes.js';
 import { stepLabel } from './agentTypes.js';
 import type { PolicyView } from './cachedPolicy.js';
+import type { PolicyStepResult } from './policyStep.js';
 import type { EndpointCredential } from './endpointCredential.js';
 import { executeEnroll, executeRenew, executeResubmit, executeRetrieve, notAfterOf } from './executor.js';
 import type { ExecutionResult, ExecutorContext, Turn } from './executor.js';
@@ -18,7 +19,7 @@ import { plan } from './planner.js';
 import type { CertificateAction, PlanOperation } from './plannerTypes.js';
 import { certificatePlanInput, hasPasswordCredentials, scheduleOverrides } from './plannerInput.js';
 import type { CertificateSnapshot } from './plannerInput.js';
-import { freshnessOf, runPolicyStep, usernameCredential } from './policyStep.js';
+import { runPolicyStep, stepFreshness, usernameCredential } from './policyStep.js';
 import { afterFailure } from './stateUpdates.js';
 import { readSnapshot, recoverTurn } from './turnRecovery.js';
 
@@ -131,7 +132,7 @@ export function createAgent(deps: AgentDeps): Agent {
     const worker = async (): Promise<void> => {
       while (next < selected.length && !options.signal?.aborted) {
         const index = next++;
-        results[index] = await certificateTurn(ctx, selected[index] as CertificateConfig, options, policy.error, policy.views);
+        results[index] = await certificateTurn(ctx, selected[index] as CertificateConfig, options, policy);
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, selected.length) }, worker));
@@ -142,7 +143,7 @@ export function createAgent(deps: AgentDeps): Agent {
     const snapshots = await Promise.all(config.certificates.map((c) => readSnapshot(c, store.certificate(c.id)).catch(() => null)));
     const password = hasPasswordCredentials(config);
     const inputs = snapshots.filter((s): s is CertificateSnapshot => s !== null).map((s) => certificatePlanInput(s, policy.views, password));
-    const after = plan({ hostId: deps.hostId, policy: freshnessOf(policy.views[0], operation !== undefined), certificates: inputs }, nowMs, { schedule });
+    const after = plan({ hostId: deps.hostId, policy: stepFreshness(policy, operation !== undefined), certificates: inputs }, nowMs, { schedule });
     for (const result of done) {
       const action = after.actions.find((a) => a.certificateId === result.id);
       const snapshot = snapshots.find((s) => s?.config.id === result.id);
@@ -178,9 +179,9 @@ export function createAgent(deps: AgentDeps): Agent {
     ctx: ExecutorContext,
     certificate: CertificateConfig,
     options: PassOptions,
-    policyError: AutoenrollError | null,
-    views: PolicyView[],
+    policy: PolicyStepResult,
   ): Promise<CertificateResult> {
+    const { views, error: policyError } = policy;
     const id = certificate.id;
     const log = logger.child({ id });
     const result: CertificateResult = {
@@ -224,7 +225,7 @@ export function createAgent(deps: AgentDeps): Agent {
         execution = await executeResubmit(ctx, turn, recovery.submitting);
       } else {
         const input = certificatePlanInput(snapshot, views, ctx.havePassword);
-        const planned = plan({ hostId: deps.hostId, policy: freshnessOf(views[0], options.operation !== 'scheduled'), certificates: [input] }, deps.now(), {
+        const planned = plan({ hostId: deps.hostId, policy: stepFreshness(policy, options.operation !== 'scheduled'), certificates: [input] }, deps.now(), {
           operation: planOperation(options.operation),
           schedule,
           ...(options.force ? { force: true } : {}),

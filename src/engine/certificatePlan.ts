@@ -21,6 +21,8 @@ export interface CertificateContext {
   hostId: string;
   /** A policy was fetched at least once (else a missing template means "no policy yet"). */
   policyKnown: boolean;
+  /** A pass asked for the policy at least once (fetched, or failed on every server). */
+  policyAttempted: boolean;
   operation: PlanOperation | undefined;
   force: boolean;
   reuseKeyOverride: boolean | undefined;
@@ -120,6 +122,14 @@ export function decideCertificate(c: CertificatePlanInput, ctx: CertificateConte
   // 2. No certificate yet: initial enrollment with username/password (protocol.md §6.3 item 6;
   //    only templates the config names).
   if (!cert) {
+    // A fresh install: no pass has asked for the policy yet. The next one fetches it and then
+    // enrolls, so this is a new certificate, not one that needs a human; only a pass that failed
+    // to get a policy makes it NEEDS_ATTENTION.
+    if (!template && !ctx.policyKnown && !ctx.policyAttempted) {
+      if (!c.passwordCredentials) return attention('no-credentials', noCredentialsMessage(c, 'enroll'));
+      warnings.push('no enrollment policy has been fetched yet: the next pass fetches it, then enrolls');
+      return act({ kind: 'enroll', reason: 'no-certificate', targetTemplate: c.configured.template }, 'NEW');
+    }
     if (!template) return missingTemplate();
     if (!canEnroll) return attention('no-credentials', noCredentialsMessage(c, 'enroll'));
     const retryAtMs = backingOff();

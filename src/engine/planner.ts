@@ -17,6 +17,7 @@ export function plan(input: PlannerInput, nowMs: number, options: PlanOptions = 
     nowMs,
     hostId: input.hostId,
     policyKnown: input.policy?.fetchedAtMs !== undefined,
+    policyAttempted: input.policy !== null,
     operation: options.operation,
     force: options.force === true,
     reuseKeyOverride: options.reuseKey,

@@ -19,7 +19,8 @@ import type { EndpointCredential } from './endpointCredential.js';
 import type { PolicyInfo, SecretResolver } from './agentTypes.js';
 import { policyRefreshAt } from './policyRefresh.js';
 import type { PolicyFreshnessView } from './plannerTypes.js';
-import { readPolicyCache, writePolicyCache } from './policyCache.js';
+import { attemptsFreshness, clearPolicyAttempts, readPolicyAttempts, readPolicyCache, recordPolicyFailure, writePolicyCache } from './policyCache.js';
+import type { PolicyAttempts } from './policyCache.js';
 import { scheduleOverrides } from './plannerInput.js';
 import { resolveSchedule } from './scheduleSettings.js';
 
@@ -46,6 +47,8 @@ export interface PolicyStepResult {
   info: PolicyInfo;
   /** Why no server answered (the cache then served, or nothing did). */
   error: AutoenrollError | null;
+  /** Failed refreshes while nothing is cached (policy-attempts.json, this pass included). */
+  attempts: PolicyAttempts | null;
 }
 
 /** The credential a policy (or enrollment) server of this config is asked with. */
@@ -82,10 +85,34 @@ export function freshnessOf(view: PolicyView | undefined, manual: boolean): Poli
   return freshness;
 }
 
+/** The planner's view of the policy after the policy step: the cache, else the failed attempts. */
+export function stepFreshness(result: Pick<PolicyStepResult, 'views' | 'attempts'>, manual: boolean): PolicyFreshnessView | null {
+  const view = result.views[0];
+  return view ? freshnessOf(view, manual) : attemptsFreshness(result.attempts, manual);
+}
+
 export async function runPolicyStep(input: PolicyStepInput): Promise<PolicyStepResult> {
   const { config, logger, nowMs } = input;
   const stateDir = config.stateDir;
   let files = applicable(await readPolicyCache(stateDir, logger), config);
+  let attempts = await readPolicyAttempts(stateDir, logger);
+  /** With nothing cached, a failed step is remembered (see policy-attempts.json in policyCache.ts). */
+  const remember = async (error: AutoenrollError): Promise<void> => {
+    if (files.length > 0) return;
+    const previous = attempts;
+    // Counted in memory even when it cannot be written, so this pass plans with it.
+    attempts = {
+      schemaVersion: 1,
+      consecutiveFailures: (previous?.consecutiveFailures ?? 0) + 1,
+      lastAttemptAt: new Date(nowMs).toISOString(),
+      lastError: { code: error.code, message: error.message },
+    };
+    try {
+      await recordPolicyFailure(stateDir, previous, nowMs, error);
+    } catch (writeError) {
+      logger.warn('policy.attempts_write_failed', { message: (writeError as Error).message });
+    }
+  };
   const views = (): PolicyView[] => files.map(mergePolicy);
   const contributed = new Set(files.flatMap((f) => f.sources.map((s) => s.url)));
 
@@ -94,7 +121,7 @@ export async function runPolicyStep(input: PolicyStepInput): Promise<PolicyStepR
     logger.debug('policy.server_skipped', { url: skipped.url, reason: 'no valid managed certificate to authenticate with yet' });
   }
   const primary = views()[0];
-  const refreshAt = policyRefreshAt(freshnessOf(primary, input.manual), input.hostId, nowMs, resolveSchedule(scheduleOverrides(config)), input.forced);
+  const refreshAt = policyRefreshAt(primary ? freshnessOf(primary, input.manual) : attemptsFreshness(attempts, input.manual), input.hostId, nowMs, resolveSchedule(scheduleOverrides(config)), input.forced);
   const due = refreshAt <= nowMs;
   const newcomers = eligible.filter((s) => !contributed.has(s.url));
   const targets = due ? eligible : newcomers;
@@ -105,6 +132,7 @@ export async function runPolicyStep(input: PolicyStepInput): Promise<PolicyStepR
     return {
       views: v,
       error,
+      attempts,
       info: {
         policyId: first?.policyId ?? null,
         source: first ? 'cache' : 'none',
@@ -119,6 +147,7 @@ export async function runPolicyStep(input: PolicyStepInput): Promise<PolicyStepR
   if (targets.length === 0) {
     if (eligible.length === 0) {
       const error = new InternalError('no policy server can be used: the only ones configured need a certificate and none is held yet', 'NO_POLICY_SERVER');
+      if (!primary) await remember(error);
       return cacheInfo(primary ? null : error);
     }
     logger.debug('policy.cached', { policyId: primary?.policyId, nextRefreshAt: new Date(refreshAt).toISOString() });
@@ -167,12 +196,17 @@ export async function runPolicyStep(input: PolicyStepInput): Promise<PolicyStepR
     }
     updated.lastAttemptAt = new Date(nowMs).toISOString();
     await writePolicyCache(stateDir, updated);
+    if (attempts) {
+      await clearPolicyAttempts(stateDir).catch((error: unknown) => logger.warn('policy.attempts_clear_failed', { message: (error as Error).message }));
+      attempts = null;
+    }
     files = applicable([...files.filter((f) => f.policyId !== updated.policyId), updated], config);
     const v = views();
     const answered = v.find((x) => x.policyId === updated.policyId) as PolicyView;
     return {
       views: v,
       error: null,
+      attempts,
       info: {
         policyId: answered.policyId,
         source: 'server',
@@ -192,6 +226,7 @@ export async function runPolicyStep(input: PolicyStepInput): Promise<PolicyStepR
       }
       files = files.map((f) => ({ ...f, consecutiveFailures: f.consecutiveFailures + 1, lastAttemptAt: new Date(nowMs).toISOString() }));
     }
+    await remember(error);
     if (files.length > 0) {
       logger.warn('policy.using_cache', { policyId: files[0]?.policyId, code: error.code, message: error.message });
     } else {

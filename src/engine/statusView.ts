@@ -20,7 +20,8 @@ import { plan } from './planner.js';
 import type { CertificateAction, CertificateStatus, PlannerInput, PlanOptions, PlanResult, PolicyFreshnessView } from './plannerTypes.js';
 import { buildPlannerInput, scheduleOverrides } from './plannerInput.js';
 import type { CertificateSnapshot } from './plannerInput.js';
-import { readPolicyCache } from './policyCache.js';
+import { attemptsFreshness, readPolicyAttempts, readPolicyCache } from './policyCache.js';
+import type { PolicyAttempts } from './policyCache.js';
 
 /** One configured certificate as read from the store, or why it could not be read. */
 export type SnapshotRead = { ok: true; snapshot: CertificateSnapshot } | { ok: false; config: Config['certificates'][number]; error: ErrorJson };
@@ -30,6 +31,8 @@ export interface StatusInputs {
   reads: SnapshotRead[];
   /** Cached policies that apply to this config, the one of the most preferred server first. */
   views: PolicyView[];
+  /** Failed policy refreshes while nothing is cached (null: no pass has tried yet, or one succeeded). */
+  policyAttempts: PolicyAttempts | null;
   hostId: string;
 }
 
@@ -128,8 +131,12 @@ export function policyFreshness(view: PolicyView | undefined): PolicyFreshnessVi
 
 export async function readStatusInputs(config: Config, store: Store, hostId: string, logger: Logger, ids?: readonly string[]): Promise<StatusInputs> {
   const chosen = ids && ids.length > 0 ? config.certificates.filter((c) => ids.includes(c.id)) : config.certificates;
-  const [reads, files] = await Promise.all([Promise.all(chosen.map((c) => readSnapshot(store, c))), readPolicyCache(config.stateDir, logger)]);
-  return { config, reads, views: applicablePolicies(files, config.policyServers), hostId };
+  const [reads, files, policyAttempts] = await Promise.all([
+    Promise.all(chosen.map((c) => readSnapshot(store, c))),
+    readPolicyCache(config.stateDir, logger),
+    readPolicyAttempts(config.stateDir, logger),
+  ]);
+  return { config, reads, views: applicablePolicies(files, config.policyServers), policyAttempts, hostId };
 }
 
 function stepSummary(action: CertificateAction): { next: string; nextAt: number | null; message: string | null } {
@@ -147,7 +154,7 @@ export function evaluateStatus(inputs: StatusInputs, nowMs: number, options: Pla
     hostId: inputs.hostId,
     config: inputs.config,
     views: inputs.views,
-    freshness: policyFreshness(inputs.views[0]),
+    freshness: inputs.views[0] ? policyFreshness(inputs.views[0]) : attemptsFreshness(inputs.policyAttempts, false),
     snapshots,
   });
   const result = plan(input, nowMs, { ...options, schedule: { ...scheduleOverrides(inputs.config), ...options.schedule } });
@@ -166,14 +173,8 @@ export function evaluateStatus(inputs: StatusInputs, nowMs: number, options: Pla
     const action = byId.get(config.id);
     const meta = current?.generation.meta;
     const description = current?.description;
-    let summary = action ? stepSummary(action) : { next: 'none', nextAt: null, message: null };
-    let status: CertificateStatus = action?.status ?? 'NEW';
-    // Nothing ever ran: the next pass fetches the policy and then enrolls. That is a new
-    // certificate, not one that needs a human (the planner, given no policy, cannot tell).
-    if (inputs.views.length === 0 && !current && !pending && !state && summary.next === 'needs-attention/no-policy') {
-      status = 'NEW';
-      summary = { next: 'enroll/no-certificate', nextAt: null, message: 'no policy cached yet: the next pass fetches it, then enrolls' };
-    }
+    const summary = action ? stepSummary(action) : { next: 'none', nextAt: null, message: null };
+    const status: CertificateStatus = action?.status ?? 'NEW';
     const stored = state?.lastError ?? null;
     return {
       id: config.id,

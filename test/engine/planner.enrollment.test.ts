@@ -33,7 +33,21 @@ describe('first certificate (protocol.md §6.3 item 6)', () => {
     const a = one(cert({ current: null, template: null }), T0);
     expect(a).toMatchObject({ kind: 'needs-attention', reason: 'template-not-in-policy', status: 'NEEDS_ATTENTION' });
     expect(a.kind === 'needs-attention' && a.message).toMatch(/"KBRComputer" is not in the enrollment policy/);
-    expect(one(cert({ current: null, template: null }), T0, {}, { policy: null })).toMatchObject({ reason: 'no-policy' });
+  });
+
+  it('a fresh install (no policy asked for yet) is NEW: the next pass fetches the policy, then enrolls', () => {
+    const fresh = one(cert({ current: null, template: null }), T0, {}, { policy: null });
+    expect(fresh).toMatchObject({ kind: 'enroll', reason: 'no-certificate', targetTemplate: 'KBRComputer', status: 'NEW', nextEventMs: T0 });
+    expect(fresh.warnings).toEqual(['no enrollment policy has been fetched yet: the next pass fetches it, then enrolls']);
+    // Without credentials there is nothing the next pass could enroll with.
+    expect(one(cert({ current: null, template: null, passwordCredentials: false }), T0, {}, { policy: null })).toMatchObject({ reason: 'no-credentials', status: 'NEEDS_ATTENTION' });
+  });
+
+  it('after a pass that failed to get a policy it needs attention', () => {
+    const failed = { consecutiveFailures: 1, lastAttemptAtMs: T0 - MINUTE };
+    expect(one(cert({ current: null, template: null }), T0, {}, { policy: failed })).toMatchObject({ kind: 'needs-attention', reason: 'no-policy', status: 'NEEDS_ATTENTION' });
+    // A one-shot command sees the attempt without its backoff.
+    expect(one(cert({ current: null, template: null }), T0, { operation: 'enroll' }, { policy: {} })).toMatchObject({ reason: 'no-policy' });
   });
 
   it('a valid certificate whose template left the policy needs attention, and wakes at expiry', () => {
