@@ -11,14 +11,16 @@ import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 
-const outdir = new URL('../dist/', import.meta.url).pathname;
+// AUTOENROLL_BUILD_OUT=/some/dir/ builds elsewhere (benchmarks of a change without touching the shared dist/).
+const outdir = process.env.AUTOENROLL_BUILD_OUT ? `${process.env.AUTOENROLL_BUILD_OUT.replace(/\/$/, '')}/` : new URL('../dist/', import.meta.url).pathname;
 const version = JSON.parse(readFileSync('package.json', 'utf8')).version;
 const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
-  minify: true,
+  // AUTOENROLL_BUILD_MINIFY=off: readable frames in CPU profiles (benchmarks only).
+  minify: process.env.AUTOENROLL_BUILD_MINIFY !== 'off',
   keepNames: true,
   legalComments: 'none',
   external: ['@napi-rs/keyring'],

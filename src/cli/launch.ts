@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 import { codeCacheDir, codeCacheFileName, currentEnvironment, prepareCodeCacheDir, pruneCodeCaches, readCodeCache, writeCodeCache } from './codeCache.js';
 import { invokedCommand } from './invokedCommand.js';
@@ -14,6 +15,13 @@ import { invokedCommand } from './invokedCommand.js';
 declare const __AUTOENROLL_BUILD_ID__: string;
 
 const LONG_RUNNING = new Set(['run', 'lab', 'demo']);
+
+// The only WebAssembly the CLI runs is undici's HTTP parser (llhttp). By default V8 tiers its hot
+// functions up to TurboFan on a background thread: ≈ 60 ms of CPU and ≈ 40 MB of compiler memory
+// per process, which the process then waits for before it can exit (BENCHMARKS.md, "CLI start-up").
+// Parsing a few SOAP answers with the baseline code costs far less than that compile. Set before
+// any WebAssembly is compiled; the flag exists in the V8 of Node 20, 22 and 24.
+setFlagsFromString('--liftoff-only');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const command = invokedCommand(process.argv.slice(2));
