@@ -3,12 +3,21 @@
 // what a crash interrupted — a submission whose certificate was already committed, output files
 // from an older generation, a state.json that does not know about the committed generation, a
 // previous generation not yet archived. Nothing here sends a request.
+//
+// Output files are also repaired on every turn, not only after a crash: a deleted output file, or
+// an output path added to the config, is written again from the current generation. The deploy
+// hook runs when the consumers' files held another certificate (the marker names another
+// generation, or none): for them the certificate changed. Restoring the same certificate's files
+// (a deleted file, a new path, a path set changed) does not run it: nothing a consumer already
+// loaded has changed, and a hook that restarts services should not run for a repair.
+import { stat } from 'node:fs/promises';
 import { readCertificates } from '../pki/pem.js';
 import { describeCertificate } from '../pki/certInfo.js';
-import type { CertificateConfig } from '../config/types.js';
+import type { CertificateConfig, OutputConfig } from '../config/types.js';
 import type { AutoenrollError } from '../errors.js';
 import type { CertificateStore } from '../store/storeTypes.js';
-import type { SubmittingRecord } from '../store/stateModel.js';
+import type { OutputsMarker, SubmittingRecord } from '../store/stateModel.js';
+import { outputPaths } from '../store/outputs.js';
 import { answersSubmission } from './executor.js';
 import { archivePrevious, installGenerationOutputs, runDeployHook } from './issuance.js';
 import type { EngineGenerationMeta, InstallContext } from './issuance.js';
@@ -37,10 +46,15 @@ export async function recoverTurn(ctx: Pick<InstallContext, 'resolveSecret' | 'h
 
   let reinstalled: string[] = [];
   let hookError: AutoenrollError | null = null;
-  if (current && report.outputsStale) {
+  const drift = current && config.output ? (report.outputsStale ? 'generation' : await outputsDrift(config.output, await store.readOutputsMarker().catch(() => null))) : null;
+  if (current && drift) {
     reinstalled = await installGenerationOutputs(ctx, config, store, current);
-    actions.push(`output files reinstalled from generation ${current.number}`);
-    hookError = await runDeployHook(ctx, config, current, reinstalled, null);
+    if (drift === 'generation') {
+      actions.push(`output files reinstalled from generation ${current.number}`);
+      hookError = await runDeployHook(ctx, config, current, reinstalled, null);
+    } else {
+      ctx.logger.info('outputs.reinstalled', { id: config.id, generation: current.number, reason: drift === 'missing' ? 'an output file was missing' : 'the configured output paths changed', paths: reinstalled });
+    }
   }
 
   const state = await store.readState();
@@ -62,6 +76,27 @@ export async function recoverTurn(ctx: Pick<InstallContext, 'resolveSecret' | 'h
   if (next !== state && next !== null) await store.writeState(next);
   for (const action of actions) ctx.logger.warn('state.recovered', { id: config.id, action });
   return { reinstalled, hookError, submitting, actions };
+}
+
+/**
+ * Why the output files of the current generation must be written again: 'missing' (a configured
+ * file is not there), 'paths' (the configured set differs from the one last installed); null
+ * when they are in place. The generation itself is compared by the store's recovery.
+ */
+export async function outputsDrift(outputs: OutputConfig, marker: OutputsMarker | null): Promise<'missing' | 'paths' | null> {
+  const configured = outputPaths(outputs).map(([, file]) => file);
+  if (configured.length === 0) return null;
+  for (const file of configured) {
+    const missing = await stat(file).then(
+      () => false,
+      (error: NodeJS.ErrnoException) => error.code === 'ENOENT' || error.code === 'ENOTDIR',
+    );
+    if (missing) return 'missing';
+  }
+  const installed = new Set(marker?.paths ?? []);
+  const wanted = new Set(configured);
+  if (installed.size !== wanted.size || [...wanted].some((file) => !installed.has(file))) return 'paths';
+  return null;
 }
 
 /** What the store holds for one certificate now. */
