@@ -14,6 +14,29 @@ import { readFileSync, rmSync } from 'node:fs';
 // AUTOENROLL_BUILD_OUT=/some/dir/ builds elsewhere (benchmarks of a change without touching the shared dist/).
 const outdir = process.env.AUTOENROLL_BUILD_OUT ? `${process.env.AUTOENROLL_BUILD_OUT.replace(/\/$/, '')}/` : new URL('../dist/', import.meta.url).pathname;
 const version = JSON.parse(readFileSync('package.json', 'utf8')).version;
+// Node built-in modules that packages load at start-up but the CLI never uses on that path, each ≈ 3–5 ms
+// of every start (BENCHMARKS.md, "CLI start-up"):
+// - node:http2 in undici's HTTP/2 client: our connector offers ALPN http/1.1 only, so undici never
+//   speaks HTTP/2. The stand-in throws, which takes undici's own "no http2 in this runtime" branch.
+// - node:child_process in commander: used only to run external `<name>-<command>` executables,
+//   which the CLI does not have; loaded on first use instead.
+const unusedBuiltins = {
+  name: 'unused-builtins',
+  setup(b) {
+    b.onResolve({ filter: /^node:(http2|child_process)$/ }, (args) => {
+      if (args.path === 'node:http2' && /undici[\\/]lib[\\/]dispatcher[\\/]client-h2\.js$/.test(args.importer)) return { path: 'http2', namespace: 'unused-builtin' };
+      if (args.path === 'node:child_process' && /commander[\\/]lib[\\/]command\.js$/.test(args.importer)) return { path: 'child_process', namespace: 'unused-builtin' };
+      return undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'unused-builtin' }, (args) => ({
+      contents:
+        args.path === 'http2'
+          ? "throw new Error('HTTP/2 is not used: the connector offers ALPN http/1.1 only');"
+          : "module.exports = new Proxy({}, { get: (_, name) => require('node:child_process')[name] });",
+      loader: 'js',
+    }));
+  },
+};
 const common = {
   bundle: true,
   platform: 'node',
@@ -26,6 +49,7 @@ const common = {
   external: ['@napi-rs/keyring'],
   define: { __AUTOENROLL_VERSION__: JSON.stringify(version) },
   logLevel: 'warning',
+  plugins: [unusedBuiltins],
 };
 
 // In the CommonJS bundle the optional keyring package (CommonJS itself) is loaded with require():
@@ -47,7 +71,7 @@ await build({
   outdir,
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
-  plugins: [keyringByRequire],
+  plugins: [unusedBuiltins, keyringByRequire],
   // import.meta.url for the modules that locate files beside the bundle (service.ts).
   define: { ...common.define, 'import.meta.url': '__aeImportMetaUrl' },
   banner: { js: "var __aeImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },

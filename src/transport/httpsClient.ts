@@ -139,7 +139,7 @@ export function createHttpsClient(options: HttpsClientOptions = {}): HttpsClient
     }, requestTimeoutMs);
     const onCallerAbort = (): void => controller.abort();
     callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
-    const started = performance.now();
+    const started = monotonicMs();
     const openedBefore = route.connector.opened;
     let headersReceived = false;
 
@@ -185,7 +185,7 @@ export function createHttpsClient(options: HttpsClientOptions = {}): HttpsClient
         body: text,
         date: parsedDate !== null && !Number.isNaN(parsedDate.getTime()) ? parsedDate : null,
         url,
-        elapsedMs: performance.now() - started,
+        elapsedMs: monotonicMs() - started,
       };
     } catch (error) {
       if (error instanceof AutoenrollError) throw error;
@@ -214,6 +214,11 @@ export function createHttpsClient(options: HttpsClientOptions = {}): HttpsClient
   }
 
   return { post, close };
+}
+
+/** The global `performance` would load node:perf_hooks on first use, on every CLI start. */
+function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
 }
 
 function tooLarge(url: string, limit: number, declared?: number): ProtocolError {
