@@ -1,6 +1,8 @@
-// The service definitions for each OS, rendered from the paths of this installation. The copies
-// in service/ are these renders with the default paths (a test keeps them in sync).
+// The service definitions for systemd and launchd, rendered from the paths of this installation
+// (the Windows task is in windowsTask.ts). The copies in service/ are these renders with the default
+// paths (a test keeps them in sync).
 import path from 'node:path';
+import { defaultWindowsTaskDir, WINDOWS_TASK_FILE } from './windowsTask.js';
 
 export interface ServiceParams {
   /** Absolute path of the node binary. */
@@ -17,7 +19,6 @@ export interface ServiceParams {
 
 export const SYSTEMD_UNIT_NAME = 'autoenroll.service';
 export const LAUNCHD_LABEL = 'com.autoenroll.agent';
-export const WINDOWS_SERVICE_NAME = 'autoenroll';
 
 export const DEFAULT_SERVICE_PARAMS: ServiceParams = {
   nodePath: '/usr/bin/node',
@@ -149,41 +150,26 @@ ${args}
 `;
 }
 
-/** Windows command-line quoting (CommandLineToArgvW rules) for one argument. */
-function windowsArg(arg: string): string {
-  if (arg !== '' && !/[\s"]/.test(arg)) return arg;
-  return `"${arg.replace(/(\\*)"/g, '$1$1\\"').replace(/(\\+)$/, '$1$1')}"`;
-}
-
-/**
- * The sc.exe invocations that register the Windows service, as argv lists. sc.exe wants each
- * `option=` followed by its value as a separate argument; binPath is one argument holding the
- * whole quoted command line.
- */
-export function windowsServiceCommands(p: ServiceParams): string[][] {
-  const binPath = [p.nodePath, p.cliPath, 'run', '--config', p.configPath].map(windowsArg).join(' ');
-  return [
-    ['sc.exe', 'create', WINDOWS_SERVICE_NAME, 'binPath=', binPath, 'start=', 'delayed-auto', 'DisplayName=', 'autoenroll certificate autoenrollment'],
-    ['sc.exe', 'description', WINDOWS_SERVICE_NAME, 'Certificate autoenrollment from AD CS web services (CEP/CES) with key-based renewal'],
-    ['sc.exe', 'failure', WINDOWS_SERVICE_NAME, 'reset=', '86400', 'actions=', 'restart/30000/restart/60000/restart/300000'],
-    ['sc.exe', 'start', WINDOWS_SERVICE_NAME],
-  ];
-}
-
-export function defaultUnitDir(platform: NodeJS.Platform): string | null {
+export function defaultUnitDir(platform: NodeJS.Platform, env: NodeJS.ProcessEnv = process.env): string | null {
   if (platform === 'linux') return '/etc/systemd/system';
   if (platform === 'darwin') return '/Library/LaunchDaemons';
+  if (platform === 'win32') return defaultWindowsTaskDir(env);
   return null;
 }
 
 export function unitFileName(platform: NodeJS.Platform): string | null {
   if (platform === 'linux') return SYSTEMD_UNIT_NAME;
   if (platform === 'darwin') return `${LAUNCHD_LABEL}.plist`;
+  if (platform === 'win32') return WINDOWS_TASK_FILE;
   return null;
 }
 
-export function unitFilePath(platform: NodeJS.Platform, unitDir: string | undefined): string | null {
-  const dir = unitDir ?? defaultUnitDir(platform);
+/** The unit/plist/task file: in unitDir (a folder of this host) when given, else the OS location. */
+export function unitFilePath(platform: NodeJS.Platform, unitDir: string | undefined, env: NodeJS.ProcessEnv = process.env): string | null {
   const name = unitFileName(platform);
-  return dir && name ? path.join(dir, name) : null;
+  if (!name) return null;
+  if (unitDir !== undefined) return path.join(unitDir, name);
+  const dir = defaultUnitDir(platform, env);
+  if (!dir) return null;
+  return platform === 'win32' ? path.win32.join(dir, name) : path.posix.join(dir, name);
 }

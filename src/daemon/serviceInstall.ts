@@ -2,28 +2,30 @@
 // file, remove a file, run a command) so that --dry-run can print exactly what would happen and the
 // real run executes the same list.
 import path from 'node:path';
-import type { Config } from '../config/types.js';
+import { defaultStateDir } from '../config/configPath.js';
+import type { Config, SecretRef } from '../config/types.js';
 import {
   LAUNCHD_LABEL,
   renderLaunchdPlist,
   renderSystemdUnit,
   SYSTEMD_UNIT_NAME,
   unitFilePath,
-  WINDOWS_SERVICE_NAME,
-  windowsServiceCommands,
 } from './serviceFiles.js';
 import type { ServiceParams } from './serviceFiles.js';
+import { encodeWindowsTaskXml, renderWindowsTaskXml, WINDOWS_TASK_NAME, windowsTaskCommands } from './windowsTask.js';
 
 export type ServiceStep =
-  | { kind: 'write'; path: string; content: string; mode: number }
+  /** `encoding` utf-16le-bom: the text is written as UTF-16 LE after a byte order mark (the Windows task file). */
+  | { kind: 'write'; path: string; content: string; mode: number; encoding?: 'utf-16le-bom' }
   | { kind: 'remove'; path: string }
+  | { kind: 'mkdir'; path: string }
   | { kind: 'run'; argv: string[]; /** A failure is reported but does not stop the remaining steps. */ optional?: boolean };
 
 export type ServiceVerb = 'install' | 'uninstall' | 'status';
 
 export interface ServicePlan {
   platform: NodeJS.Platform;
-  /** The unit/plist file, when the OS has one. */
+  /** The unit/plist/task file, when the OS has one. */
   unitPath: string | null;
   steps: ServiceStep[];
   /** Steps left for the administrator (activation when the unit was staged with --unit-dir). */
@@ -51,13 +53,45 @@ export function serviceNeeds(config: Config): Pick<ServiceParams, 'credentials' 
   return { credentials: [...credentials].sort(), writablePaths };
 }
 
+export type SecretSource = 'env' | 'file' | 'keyring' | 'systemdCredential';
+
+/** Where the config's secrets come from: on Windows the task runs as SYSTEM, which changes what env and keyring mean. */
+export function secretSources(config: Config): SecretSource[] {
+  const kinds = new Set<SecretSource>();
+  const add = (ref: SecretRef | undefined): void => {
+    if (!ref) return;
+    for (const kind of ['env', 'file', 'keyring', 'systemdCredential'] as const) if (kind in ref) kinds.add(kind);
+  };
+  for (const server of config.policyServers) add(server.password);
+  for (const cert of config.certificates) add(cert.output?.pfx?.password);
+  return [...kinds].sort();
+}
+
+/** The bytes a write step puts on disk. */
+export function stepBytes(step: Extract<ServiceStep, { kind: 'write' }>): Buffer {
+  return step.encoding === 'utf-16le-bom' ? encodeWindowsTaskXml(step.content) : Buffer.from(step.content, 'utf8');
+}
+
 function isInside(child: string, parent: string): boolean {
   const rel = path.relative(parent, child);
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
-export function planService(verb: ServiceVerb, platform: NodeJS.Platform, params: ServiceParams, unitDir?: string): ServicePlan {
-  const unitPath = unitFilePath(platform, unitDir);
+export interface PlanOptions {
+  /** Stage the unit/plist/task file in this folder and only print the activation (packaging, review). */
+  unitDir?: string;
+  /** Environment of the installing process (%ProgramData%, %SystemRoot% on Windows). */
+  env?: NodeJS.ProcessEnv;
+  /** The config's state folder (default: the OS default). */
+  stateDir?: string;
+  /** Where the config's secrets come from (for warnings that depend on the service's account). */
+  secretSources?: SecretSource[];
+}
+
+export function planService(verb: ServiceVerb, platform: NodeJS.Platform, params: ServiceParams, options: PlanOptions = {}): ServicePlan {
+  const { unitDir } = options;
+  const env = options.env ?? process.env;
+  const unitPath = unitFilePath(platform, unitDir, env);
   // --unit-dir stages the file (packaging, review): activation is left to the administrator.
   const staged = unitDir !== undefined;
   const plan: ServicePlan = { platform, unitPath, steps: [], nextSteps: [], notes: [] };
@@ -93,20 +127,61 @@ export function planService(verb: ServiceVerb, platform: NodeJS.Platform, params
     }
     return plan;
   }
-  if (platform === 'win32') {
-    if (verb === 'install') {
-      for (const argv of windowsServiceCommands(params)) plan.steps.push({ kind: 'run', argv });
-      plan.notes.push(
-        'node.exe does not answer the Service Control Manager itself; if `sc.exe start` reports error 1053, register the same command line through a service wrapper such as WinSW or NSSM.',
-      );
-    } else if (verb === 'uninstall') {
-      plan.steps.push({ kind: 'run', argv: ['sc.exe', 'stop', WINDOWS_SERVICE_NAME], optional: true });
-      plan.steps.push({ kind: 'run', argv: ['sc.exe', 'delete', WINDOWS_SERVICE_NAME] });
-    } else {
-      plan.steps.push({ kind: 'run', argv: ['sc.exe', 'query', WINDOWS_SERVICE_NAME], optional: true });
-    }
+  if (platform === 'win32' && unitPath) {
+    planWindowsTask(verb, plan, params, unitPath, staged, env, options);
     return plan;
   }
   plan.notes.push(`no service manager support for platform "${platform}": run \`autoenroll run\` from your own supervisor`);
   return plan;
+}
+
+/** Windows: a Task Scheduler task running as SYSTEM (see windowsTask.ts for why not a service). */
+function planWindowsTask(
+  verb: ServiceVerb,
+  plan: ServicePlan,
+  params: ServiceParams,
+  taskFile: string,
+  staged: boolean,
+  env: NodeJS.ProcessEnv,
+  options: PlanOptions,
+): void {
+  const commands = windowsTaskCommands(env);
+  const activate = (argv: string[], optional = false): void => {
+    if (staged) plan.nextSteps.push(argv);
+    else plan.steps.push({ kind: 'run', argv, ...(optional ? { optional } : {}) });
+  };
+  if (verb === 'install') {
+    const stateDir = options.stateDir ?? defaultStateDir('win32', env);
+    const xml = renderWindowsTaskXml(params);
+    plan.steps.push({ kind: 'write', path: taskFile, content: xml, mode: 0o644, encoding: 'utf-16le-bom' });
+    if (staged) plan.nextSteps.push(['mkdir', stateDir]);
+    else plan.steps.push({ kind: 'mkdir', path: stateDir });
+    activate(commands.restrictFolder(stateDir));
+    activate(commands.create(taskFile));
+    activate(commands.run);
+    plan.notes.push(
+      `the agent runs as the scheduled task ${WINDOWS_TASK_NAME} (SYSTEM, at boot, restarted within the hour if it stops); Task Scheduler does not keep its stderr log: use \`autoenroll service status\`, \`autoenroll status\`, stateDir\\metrics.prom and the task history`,
+    );
+    for (const [what, value] of [['node.exe', params.nodePath], ['the CLI', params.cliPath]] as const) {
+      if (/^[a-z]:\\users\\/i.test(value)) {
+        plan.notes.push(`${what} is in a user profile (${value}); the task runs as SYSTEM and stops working if that profile goes: prefer an installation under %ProgramFiles%`);
+      }
+    }
+    const secrets = options.secretSources ?? [];
+    if (secrets.includes('keyring')) {
+      plan.notes.push('`password: { keyring }` is read from the Credential Manager of SYSTEM, the task\'s account, not from yours: store it from a SYSTEM prompt, or use a file secret in the state folder');
+    }
+    if (secrets.includes('env')) {
+      plan.notes.push('`password: { env }` is read from the environment of SYSTEM: it must be a system environment variable, set before the Task Scheduler service starts the task');
+    }
+    if (secrets.includes('systemdCredential')) {
+      plan.notes.push('`password: { systemdCredential }` does not exist on Windows: use a file, env or keyring secret');
+    }
+  } else if (verb === 'uninstall') {
+    activate(commands.end, true);
+    activate(commands.delete);
+    plan.steps.push({ kind: 'remove', path: taskFile });
+  } else {
+    plan.steps.push({ kind: 'run', argv: commands.query, optional: true });
+  }
 }

@@ -6,6 +6,8 @@ import { runCli } from '../../src/cli/main.js';
 import { run as serviceRun } from '../../src/cli/commands/service.js';
 import { captureContext } from '../helpers/cliContext.js';
 
+const repo = path.resolve(import.meta.dirname, '../..');
+
 function configIn(dir: string): string {
   const file = path.join(dir, 'config.yaml');
   writeFileSync(
@@ -70,7 +72,7 @@ describe('autoenroll service', () => {
     expect(ctx.out()).toContain('systemctl disable --now autoenroll.service');
   });
 
-  it('on macOS installs a LaunchDaemon and bootstraps it; on Windows registers with sc.exe', async () => {
+  it('on macOS installs a LaunchDaemon and bootstraps it', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'ae-svc-'));
     const config = configIn(dir);
     const mac = captureContext();
@@ -78,11 +80,60 @@ describe('autoenroll service', () => {
     const macPlan = JSON.parse(mac.out()) as { unitPath: string; steps: Array<{ argv?: string[] }> };
     expect(macPlan.unitPath).toBe('/Library/LaunchDaemons/com.autoenroll.agent.plist');
     expect(macPlan.steps[1]!.argv).toEqual(['launchctl', 'bootstrap', 'system', '/Library/LaunchDaemons/com.autoenroll.agent.plist']);
+  });
 
-    const win = captureContext();
-    await serviceRun({ verb: 'install', dryRun: true, platform: 'win32' }, { ...win, globals: { config, json: false, verbose: false, quiet: false } });
-    expect(win.out()).toMatch(/run sc\.exe create autoenroll binPath= ".*run --config .*config\.yaml" start= delayed-auto/);
-    expect(win.out()).toContain('error 1053');
+  describe('on Windows (simulated)', () => {
+    const winEnv = { ...process.env, ProgramData: 'C:\\ProgramData', SystemRoot: 'C:\\Windows' };
+    const globals = (config: string, json: boolean) => ({ config, json, verbose: false, quiet: false });
+
+    it('--dry-run prints the task XML and the schtasks commands, and says why no sc.exe service', async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'ae svc-'));
+      const config = configIn(dir);
+      const win = captureContext({ env: winEnv });
+      expect(await serviceRun({ verb: 'install', dryRun: true, platform: 'win32' }, { ...win, globals: globals(config, false) })).toBe(0);
+      const out = win.out();
+      expect(win.err()).toBe('');
+      expect(out).toContain('  - write C:\\ProgramData\\autoenroll\\autoenroll-task.xml (mode 644, utf-16le-bom)\n');
+      expect(out).toContain(`      <Arguments>"${path.join(repo, 'bin/autoenroll.js')}" run --config "${config}"</Arguments>\n`);
+      expect(out).toContain(`  - create the folder ${path.join(dir, 'state')}\n`);
+      expect(out).toContain(`  - run C:\\Windows\\System32\\icacls.exe "${path.join(dir, 'state')}" /inheritance:r /grant:r *S-1-5-18:(OI)(CI)F *S-1-5-32-544:(OI)(CI)F\n`);
+      expect(out).toContain('  - run C:\\Windows\\System32\\schtasks.exe /Create /TN \\autoenroll\\agent /XML C:\\ProgramData\\autoenroll\\autoenroll-task.xml /F\n');
+      expect(out).toContain('  - run C:\\Windows\\System32\\schtasks.exe /Run /TN \\autoenroll\\agent\n');
+      expect(out).not.toContain('sc.exe');
+      expect(out).toMatch(/note: the agent runs as the scheduled task \\autoenroll\\agent/);
+    });
+
+    it('--json --dry-run gives the same plan as data', async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'ae-svc-'));
+      const win = captureContext({ env: winEnv });
+      await serviceRun({ verb: 'install', dryRun: true, platform: 'win32' }, { ...win, globals: globals(configIn(dir), true) });
+      const plan = JSON.parse(win.out()) as { platform: string; unitPath: string; steps: Array<{ kind: string; encoding?: string; argv?: string[] }> };
+      expect(plan.platform).toBe('win32');
+      expect(plan.unitPath).toBe('C:\\ProgramData\\autoenroll\\autoenroll-task.xml');
+      expect(plan.steps.map((s) => s.kind)).toEqual(['write', 'mkdir', 'run', 'run', 'run']);
+      expect(plan.steps[0]!.encoding).toBe('utf-16le-bom');
+      expect(plan.steps[4]!.argv).toEqual(['C:\\Windows\\System32\\schtasks.exe', '/Run', '/TN', '\\autoenroll\\agent']);
+    });
+
+    it('install --unit-dir writes the UTF-16 task file there and prints the commands; uninstall removes it', async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'ae-svc-'));
+      const config = configIn(dir);
+      const unitDir = path.join(dir, 'task dir');
+      const win = captureContext({ env: winEnv });
+      expect(await serviceRun({ verb: 'install', unitDir, platform: 'win32' }, { ...win, cwd: dir, globals: globals(config, false) })).toBe(0);
+      const file = path.join(unitDir, 'autoenroll-task.xml');
+      const bytes = readFileSync(file);
+      expect([...bytes.subarray(0, 2)]).toEqual([0xff, 0xfe]);
+      expect(bytes.subarray(2).toString('utf16le')).toContain('<Command>');
+      expect(win.out()).toContain(`then, to activate it:\n  mkdir ${path.join(dir, 'state')}\n`);
+      expect(win.out()).toContain(`  C:\\Windows\\System32\\schtasks.exe /Create /TN \\autoenroll\\agent /XML "${file}" /F\n`);
+
+      const un = captureContext({ env: winEnv });
+      expect(await serviceRun({ verb: 'uninstall', unitDir, platform: 'win32' }, { ...un, globals: globals(config, false) })).toBe(0);
+      expect(existsSync(file)).toBe(false);
+      expect(un.out()).toContain('  C:\\Windows\\System32\\schtasks.exe /End /TN \\autoenroll\\agent\n');
+      expect(un.out()).toContain('  C:\\Windows\\System32\\schtasks.exe /Delete /TN \\autoenroll\\agent /F\n');
+    });
   });
 
   it('status reports that no service answers when none runs', async () => {

@@ -7,7 +7,7 @@ import {
   DEFAULT_SERVICE_PARAMS,
   renderLaunchdPlist,
   renderSystemdUnit,
-  windowsServiceCommands,
+  unitFilePath,
 } from '../../src/daemon/serviceFiles.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
@@ -76,24 +76,12 @@ describe('service files', () => {
     if (hasXmllint) execFileSync('xmllint', ['--noout', '-'], { input: plist });
   });
 
-  it('composes the sc.exe registration with one quoted binPath', () => {
-    const commands = windowsServiceCommands({
-      ...DEFAULT_SERVICE_PARAMS,
-      nodePath: 'C:\\Program Files\\nodejs\\node.exe',
-      cliPath: 'C:\\Program Files\\autoenroll\\bin\\autoenroll.js',
-      configPath: 'C:\\ProgramData\\autoenroll\\config.yaml',
-    });
-    expect(commands[0]).toEqual([
-      'sc.exe',
-      'create',
-      'autoenroll',
-      'binPath=',
-      '"C:\\Program Files\\nodejs\\node.exe" "C:\\Program Files\\autoenroll\\bin\\autoenroll.js" run --config C:\\ProgramData\\autoenroll\\config.yaml',
-      'start=',
-      'delayed-auto',
-      'DisplayName=',
-      'autoenroll certificate autoenrollment',
-    ]);
-    expect(commands.at(-1)).toEqual(['sc.exe', 'start', 'autoenroll']);
+  it('puts each OS file in its place, or in --unit-dir', () => {
+    expect(unitFilePath('linux', undefined)).toBe('/etc/systemd/system/autoenroll.service');
+    expect(unitFilePath('darwin', undefined)).toBe('/Library/LaunchDaemons/com.autoenroll.agent.plist');
+    expect(unitFilePath('win32', undefined, { ProgramData: 'D:\\Data' })).toBe('D:\\Data\\autoenroll\\autoenroll-task.xml');
+    expect(unitFilePath('win32', undefined, {})).toBe('C:\\ProgramData\\autoenroll\\autoenroll-task.xml');
+    expect(unitFilePath('win32', '/tmp/stage', {})).toBe('/tmp/stage/autoenroll-task.xml');
+    expect(unitFilePath('freebsd', undefined)).toBeNull();
   });
 });

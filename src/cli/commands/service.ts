@@ -1,7 +1,8 @@
 // `autoenroll service install|uninstall|status [--dry-run] [--unit-dir DIR]`: registers the
-// service with systemd (Linux), launchd (macOS) or the Service Control Manager (Windows).
-// --dry-run prints the steps; --unit-dir writes the unit there and prints the activation
-// commands instead of running them (packaging, review).
+// service with systemd (Linux), launchd (macOS) or Task Scheduler (Windows: a task that starts at
+// boot as SYSTEM; node.exe cannot be a Service Control Manager service by itself).
+// --dry-run prints the steps; --unit-dir writes the unit/plist/task file there and prints the
+// activation commands instead of running them (packaging, review).
 import { execFile } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import { ExitCode, InternalError, errorToJson } from '../../errors.js';
 import { readLiveStatus } from '../../daemon/controlClient.js';
 import type { LiveStatus } from '../../daemon/controlProtocol.js';
 import { DEFAULT_SERVICE_PARAMS } from '../../daemon/serviceFiles.js';
-import { planService, serviceNeeds } from '../../daemon/serviceInstall.js';
+import { planService, secretSources, serviceNeeds, stepBytes } from '../../daemon/serviceInstall.js';
 import type { ServicePlan, ServiceStep, ServiceVerb } from '../../daemon/serviceInstall.js';
 import type { CommandContext } from '../context.js';
 import { guardStdout } from '../stdoutGuard.js';
@@ -48,9 +49,14 @@ export async function run(options: ServiceOptions, context: CommandContext): Pro
     ...(config ? serviceNeeds(config) : {}),
   };
   const unitDir = options.unitDir === undefined ? undefined : path.resolve(context.cwd, options.unitDir);
-  const plan = planService(verb, platform, params, unitDir);
+  const plan = planService(verb, platform, params, {
+    ...(unitDir !== undefined ? { unitDir } : {}),
+    env: context.env,
+    ...(config ? { stateDir: config.stateDir, secretSources: secretSources(config) } : {}),
+  });
   if (configProblem && verb === 'install') {
-    plan.notes.push(`the configuration could not be read (${configProblem}); the unit has no LoadCredential=/ReadWritePaths= for it — fix it and install again`);
+    const missed = platform === 'win32' ? 'the task file assumes the default state folder' : 'the unit has no LoadCredential=/ReadWritePaths= for it';
+    plan.notes.push(`the configuration could not be read (${configProblem}); ${missed} — fix it and install again`);
   }
 
   if (options.dryRun) return print(context, verb, plan, [], null, true);
@@ -90,7 +96,10 @@ async function execute(steps: ServiceStep[]): Promise<StepResult[]> {
     try {
       if (step.kind === 'write') {
         await mkdir(path.dirname(step.path), { recursive: true });
-        await writeFile(step.path, step.content, { mode: step.mode });
+        await writeFile(step.path, stepBytes(step), { mode: step.mode });
+        results.push({ step, ok: true, output: '' });
+      } else if (step.kind === 'mkdir') {
+        await mkdir(step.path, { recursive: true });
         results.push({ step, ok: true, output: '' });
       } else if (step.kind === 'remove') {
         await rm(step.path, { force: true });
@@ -118,10 +127,16 @@ function runCommand(argv: string[]): Promise<string> {
   });
 }
 
+/** A command line to read or paste: arguments with spaces in double quotes (Windows paths keep their single backslashes). */
+function commandLine(argv: string[]): string {
+  return argv.map((a) => (a === '' || /[\s"]/.test(a) ? `"${a.replace(/"/g, '\\"')}"` : a)).join(' ');
+}
+
 function describeStep(step: ServiceStep): string {
-  if (step.kind === 'write') return `write ${step.path} (mode ${step.mode.toString(8)})`;
+  if (step.kind === 'write') return `write ${step.path} (mode ${step.mode.toString(8)}${step.encoding ? `, ${step.encoding}` : ''})`;
   if (step.kind === 'remove') return `remove ${step.path}`;
-  return `run ${step.argv.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`;
+  if (step.kind === 'mkdir') return `create the folder ${step.path}`;
+  return `run ${commandLine(step.argv)}`;
 }
 
 function print(context: CommandContext, verb: ServiceVerb, plan: ServicePlan, results: StepResult[], live: LiveStatus | null, dryRun: boolean): number {
@@ -151,7 +166,7 @@ function print(context: CommandContext, verb: ServiceVerb, plan: ServicePlan, re
     });
     if (plan.nextSteps.length > 0) {
       out('then, to activate it:');
-      for (const argv of plan.nextSteps) out(`  ${argv.join(' ')}`);
+      for (const argv of plan.nextSteps) out(`  ${commandLine(argv)}`);
     }
     for (const note of plan.notes) out(`note: ${note}`);
     if (verb === 'status') {
