@@ -253,9 +253,9 @@ export async function requestCertificate(options: OneShotOptions, deps: OneShotD
     submittedAt: new Date(deps.now()).toISOString(),
     caCertificatesPem,
   };
-  // The key first: whatever the answer, it is on disk before the CA can know the request.
+  // The key first: whatever the answer, it is on disk before the CA can know the request. The
+  // record (with the CES it goes to) is written durably before each attempt, by beforeSend below.
   await writeFileAtomic(files.key, built.keyPem, { mode: 0o600 });
-  await writeJsonAtomic(files.request, record, { mode: 0o644 });
   const { answer } = await recordDenial(
     submitToCes(cesCall(deps, credential), endpoints, { der: built.der, type: 'pkcs10', templateName: template.commonName }, async (endpoint) => {
       record = { ...record, endpoint: endpoint.url, submittedAt: new Date(deps.now()).toISOString() };
