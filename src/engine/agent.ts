@@ -21,6 +21,8 @@ import { certificatePlanInput, hasPasswordCredentials, scheduleOverrides } from 
 import type { CertificateSnapshot } from './plannerInput.js';
 import { runPolicyStep, stepFreshness, usernameCredential } from './policyStep.js';
 import { afterFailure } from './stateUpdates.js';
+import { loadEndpointMemory, saveEndpointMemory } from './endpointMemory.js';
+import type { CircuitBreaker } from '../transport/circuitBreaker.js';
 import { readSnapshot, recoverTurn } from './turnRecovery.js';
 
 /** How long a pass waits for another process holding a certificate's lock. */
@@ -59,6 +61,17 @@ export function createAgent(deps: AgentDeps): Agent {
   const { config, store, logger } = deps;
   const sleep = deps.sleep ?? defaultSleep;
   const schedule = scheduleOverrides(config);
+  // One memory of failed endpoints per agent: the service keeps it across its passes, a one-shot
+  // command reads what earlier processes left in stateDir/endpoints.json.
+  let breaker: CircuitBreaker | undefined;
+  let breakerOnDisk: string | null = null;
+  const endpointMemory = async (): Promise<CircuitBreaker> => {
+    if (!breaker) {
+      breaker = await loadEndpointMemory(config.stateDir, logger);
+      breakerOnDisk = JSON.stringify(breaker.toJSON());
+    }
+    return breaker;
+  };
 
   /** A managed, currently valid certificate to authenticate to certificate-auth policy servers. */
   async function policyClientCertificate(nowMs: number): Promise<ClientCertificate | null> {
@@ -85,6 +98,15 @@ export function createAgent(deps: AgentDeps): Agent {
   }
 
   async function runPass(options: PassOptions): Promise<PassResult> {
+    const memory = await endpointMemory();
+    try {
+      return await runPassWith(options, memory);
+    } finally {
+      breakerOnDisk = await saveEndpointMemory(config.stateDir, memory, breakerOnDisk, logger);
+    }
+  }
+
+  async function runPassWith(options: PassOptions, memory: CircuitBreaker): Promise<PassResult> {
     const startedMs = deps.now();
     const selected = selectCertificates(config.certificates, options.ids);
     const operation = planOperation(options.operation);
@@ -99,6 +121,7 @@ export function createAgent(deps: AgentDeps): Agent {
       forced: options.operation === 'pulse',
       manual: operation !== undefined,
       clientCertificate: await policyClientCertificate(startedMs),
+      breaker: memory,
       ...(options.signal ? { signal: options.signal } : {}),
     });
 
@@ -114,6 +137,7 @@ export function createAgent(deps: AgentDeps): Agent {
       ...(deps.hooks ? { hooks: deps.hooks } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       views: policy.views,
+      breaker: memory,
       ...(policy.info.policyId ? { policyId: policy.info.policyId } : {}),
       havePassword: hasPasswordCredentials(config),
       usernameCredential: () => {

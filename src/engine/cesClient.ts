@@ -10,6 +10,7 @@ import { buildIssueRequest, buildQueryTokenStatusRequest } from '../protocol/wst
 import { parseWstepResponse } from '../protocol/wstepResponse.js';
 import type { EnrollmentUriCandidate, SelectedEnrollmentEndpoint } from '../transport/enrollmentEndpoints.js';
 import { withFailover } from '../transport/failover.js';
+import type { CircuitBreaker } from '../transport/circuitBreaker.js';
 import type { HttpsClient } from '../transport/httpsClient.js';
 import { postOptionsOf, usernameTokenOf } from './endpointCredential.js';
 import type { EndpointCredential } from './endpointCredential.js';
@@ -26,6 +27,8 @@ export interface CesCall {
   nowMs: () => number;
   logger: Logger;
   signal?: AbortSignal;
+  /** Recently failed endpoints, tried last; failures and successes of these calls are recorded in it. */
+  breaker?: CircuitBreaker;
   /** The credential for one endpoint (UsernameToken or TLS client certificate). */
   credentialFor(endpoint: CesEndpoint): Promise<EndpointCredential>;
 }
@@ -118,6 +121,7 @@ export async function submitToCes(
       random: call.random,
       nowMs: call.nowMs,
       signal: call.signal,
+      ...(call.breaker ? { breaker: call.breaker } : {}),
       onAttempt: (event) => {
         if (event.type === 'failure') call.logger.warn('ces.endpoint_failed', { url: event.url, code: event.code, message: event.message, next: event.next });
         else if (event.type === 'attempt') call.logger.debug('ces.attempt', { url: event.url, index: event.index, of: event.of });
@@ -137,7 +141,7 @@ export async function queryCes(call: CesCall, endpoint: CesEndpoint, requestId: 
       const response = await call.http.post(target.url, body, postOptionsOf(credential, signal));
       return settle({ body: response.body, status: response.status, url: target.url }, onAnswer);
     },
-    { random: call.random, nowMs: call.nowMs, signal: call.signal },
+    { random: call.random, nowMs: call.nowMs, signal: call.signal, ...(call.breaker ? { breaker: call.breaker } : {}) },
   );
   return result;
 }

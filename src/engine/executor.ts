@@ -25,6 +25,7 @@ import type { Generation, PendingMeta, SavedAnswer, SubmittingRecord } from '../
 import type { CertificateStore } from '../store/storeTypes.js';
 import { ClientAuthentication, selectEnrollmentEndpoints } from '../transport/enrollmentEndpoints.js';
 import type { EnrollmentSelection } from '../transport/enrollmentEndpoints.js';
+import type { CircuitBreaker } from '../transport/circuitBreaker.js';
 import type { HttpsClient } from '../transport/httpsClient.js';
 import type { ActionTaken, AgentHooks, SecretResolver } from './agentTypes.js';
 import type { PolicyView } from './cachedPolicy.js';
@@ -49,6 +50,8 @@ export interface ExecutorContext extends InstallContext {
   hooks?: AgentHooks;
   signal?: AbortSignal;
   views: PolicyView[];
+  /** Recently failed endpoints of this agent (endpointMemory.ts). */
+  breaker?: CircuitBreaker;
   /** The UsernameToken credential for username CES endpoints (resolved once per pass). */
   usernameCredential: () => Promise<EndpointCredential>;
   havePassword: boolean;
@@ -105,6 +108,7 @@ function cesCall(ctx: ExecutorContext, current: Generation | null): CesCall {
     nowMs: ctx.nowMs,
     logger: ctx.logger,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(ctx.breaker ? { breaker: ctx.breaker } : {}),
     credentialFor: async (endpoint) => {
       switch (endpoint.clientAuthentication) {
         case ClientAuthentication.USERNAME_PASSWORD:

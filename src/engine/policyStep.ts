@@ -10,6 +10,7 @@ import type { Config, PolicyServerConfig } from '../config/types.js';
 import { AutoenrollError, InternalError } from '../errors.js';
 import { errorToJson } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import type { CircuitBreaker } from '../transport/circuitBreaker.js';
 import type { ClientCertificate, HttpsClient } from '../transport/httpsClient.js';
 import { withFailover } from '../transport/failover.js';
 import { contributionOf, mergePolicy, touchContribution, withContribution } from './cachedPolicy.js';
@@ -38,6 +39,8 @@ export interface PolicyStepInput {
   manual: boolean;
   /** A managed, valid certificate to present to certificate-auth policy servers; null when none. */
   clientCertificate: ClientCertificate | null;
+  /** Recently failed endpoints, tried last (shared with the CES calls of the pass). */
+  breaker?: CircuitBreaker;
   signal?: AbortSignal;
 }
 
@@ -174,6 +177,7 @@ export async function runPolicyStep(input: PolicyStepInput): Promise<PolicyStepR
         random: input.random,
         nowMs: () => nowMs,
         signal: input.signal,
+        ...(input.breaker ? { breaker: input.breaker } : {}),
         onAttempt: (event) => {
           if (event.type === 'failure') logger.warn('policy.server_failed', { url: event.url, code: event.code, message: event.message, next: event.next });
         },
