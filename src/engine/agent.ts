@@ -6,7 +6,6 @@ import { readFile } from 'node:fs/promises';
 import type { CertificateConfig } from '../config/types.js';
 import { AutoenrollError, ConfigError, InternalError, UsageError, errorToJson } from '../errors.js';
 import { readCertificates } from '../pki/pem.js';
-import type { ClientCertificate } from '../transport/httpsClient.js';
 import type { ActionTaken, Agent, AgentDeps, CertificateResult, PassOptions, PassResult } from './agentTypes.js';
 import { stepLabel } from './agentTypes.js';
 import type { PolicyView } from './cachedPolicy.js';
@@ -22,6 +21,7 @@ import type { CertificateSnapshot } from './plannerInput.js';
 import { runPolicyStep, stepFreshness, usernameCredential } from './policyStep.js';
 import { afterFailure } from './stateUpdates.js';
 import { loadEndpointMemory, saveEndpointMemory } from './endpointMemory.js';
+import { managedClientCertificate } from './managedCertificate.js';
 import type { CircuitBreaker } from '../transport/circuitBreaker.js';
 import { readSnapshot, recoverTurn } from './turnRecovery.js';
 
@@ -73,21 +73,6 @@ export function createAgent(deps: AgentDeps): Agent {
     return breaker;
   };
 
-  /** A managed, currently valid certificate to authenticate to certificate-auth policy servers. */
-  async function policyClientCertificate(nowMs: number): Promise<ClientCertificate | null> {
-    for (const certificate of config.certificates) {
-      try {
-        const meta = await store.certificate(certificate.id).currentMeta();
-        if (!meta || Date.parse(meta.meta.notAfter) <= nowMs || Date.parse(meta.meta.notBefore) > nowMs) continue;
-        const generation = await store.certificate(certificate.id).current();
-        if (generation) return { certPem: generation.certPem, keyPem: generation.keyPem, chainPem: generation.chainPem };
-      } catch (error) {
-        logger.warn('policy.client_certificate_unreadable', { id: certificate.id, message: (error as Error).message });
-      }
-    }
-    return null;
-  }
-
   async function trustAnchors(): Promise<string[]> {
     if (!config.trust.caFile) return [];
     try {
@@ -120,7 +105,7 @@ export function createAgent(deps: AgentDeps): Agent {
       logger,
       forced: options.operation === 'pulse',
       manual: operation !== undefined,
-      clientCertificate: await policyClientCertificate(startedMs),
+      clientCertificate: await managedClientCertificate(config, store, startedMs, logger),
       breaker: memory,
       ...(options.signal ? { signal: options.signal } : {}),
     });

@@ -6,17 +6,14 @@
 // credential; until one exists it is skipped and the username server serves. The first time it
 // becomes usable it is asked even when the cache is still fresh: it is the one that publishes the
 // renewal-only certificate CES (protocol.md §5.1), which the username CEP may not list.
-import type { Config, PolicyServerConfig } from '../config/types.js';
+import type { Config } from '../config/types.js';
 import { AutoenrollError, InternalError } from '../errors.js';
 import { errorToJson } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { CircuitBreaker } from '../transport/circuitBreaker.js';
 import type { ClientCertificate, HttpsClient } from '../transport/httpsClient.js';
-import { withFailover } from '../transport/failover.js';
-import { contributionOf, mergePolicy, touchContribution, withContribution } from './cachedPolicy.js';
+import { mergePolicy } from './cachedPolicy.js';
 import type { CachedPolicyFile, PolicyView } from './cachedPolicy.js';
-import { fetchPolicy } from './cepClient.js';
-import type { EndpointCredential } from './endpointCredential.js';
 import type { PolicyInfo, SecretResolver } from './agentTypes.js';
 import { policyRefreshAt } from './policyRefresh.js';
 import type { PolicyFreshnessView } from './plannerTypes.js';
@@ -54,14 +51,8 @@ export interface PolicyStepResult {
   attempts: PolicyAttempts | null;
 }
 
-/** The credential a policy (or enrollment) server of this config is asked with. */
-export async function usernameCredential(server: PolicyServerConfig, resolveSecret: SecretResolver): Promise<EndpointCredential> {
-  if (server.username === undefined || server.password === undefined) {
-    throw new InternalError(`policy server ${server.url} has auth "username" but no username/password`, 'CONFIG_NO_CREDENTIALS');
-  }
-  const password = await resolveSecret(server.password, `password for ${server.username} (policy server ${server.url})`);
-  return { kind: 'username', username: server.username, password };
-}
+import { askPolicyServers, cachePolicyAnswer, usablePolicyServers } from './policyFetch.js';
+export { usernameCredential } from './policyFetch.js';
 
 function applicable(files: CachedPolicyFile[], config: Config): CachedPolicyFile[] {
   const rank = (file: CachedPolicyFile): number => {
@@ -119,7 +110,7 @@ export async function runPolicyStep(input: PolicyStepInput): Promise<PolicyStepR
   const views = (): PolicyView[] => files.map(mergePolicy);
   const contributed = new Set(files.flatMap((f) => f.sources.map((s) => s.url)));
 
-  const eligible = config.policyServers.filter((s) => s.auth === 'username' || input.clientCertificate !== null);
+  const eligible = usablePolicyServers(config, input.clientCertificate);
   for (const skipped of config.policyServers.filter((s) => !eligible.includes(s))) {
     logger.debug('policy.server_skipped', { url: skipped.url, reason: 'no valid managed certificate to authenticate with yet' });
   }
@@ -157,49 +148,24 @@ export async function runPolicyStep(input: PolicyStepInput): Promise<PolicyStepR
     return cacheInfo(null);
   }
 
-  const endpoints = targets.map((server) => ({ url: server.url, priority: server.priority, server }));
   try {
-    const { result, endpoint } = await withFailover(
-      endpoints,
-      async ({ server }, signal) => {
-        const credential: EndpointCredential =
-          server.auth === 'username'
-            ? await usernameCredential(server, input.resolveSecret)
-            : { kind: 'certificate', clientCertificate: input.clientCertificate as ClientCertificate, ...tlsCap(config) };
-        const lastUpdate = files.flatMap((f) => f.sources).find((s) => s.url === server.url)?.fetchedAt;
-        return fetchPolicy(input.http, server.url, credential, {
-          lastUpdate: lastUpdate ? new Date(lastUpdate) : null,
-          now: new Date(nowMs),
-          signal,
-        });
-      },
+    const answer = await askPolicyServers(
       {
+        config,
+        http: input.http,
+        resolveSecret: input.resolveSecret,
         random: input.random,
-        nowMs: () => nowMs,
-        signal: input.signal,
+        nowMs,
+        logger,
+        clientCertificate: input.clientCertificate,
         ...(input.breaker ? { breaker: input.breaker } : {}),
-        onAttempt: (event) => {
-          if (event.type === 'failure') logger.warn('policy.server_failed', { url: event.url, code: event.code, message: event.message, next: event.next });
-        },
+        ...(input.signal ? { signal: input.signal } : {}),
+        lastUpdate: (url) => files.flatMap((f) => f.sources).find((s) => s.url === url)?.fetchedAt,
       },
+      targets,
     );
-    const server = endpoint.server;
-    const existing = files.find((f) => f.policyId === result.policyId) ?? {
-      schemaVersion: 1 as const,
-      policyId: result.policyId,
-      sources: [],
-      consecutiveFailures: 0,
-    };
-    let updated: CachedPolicyFile;
-    if (result.policiesNotChanged === true && existing.sources.some((s) => s.url === server.url)) {
-      updated = touchContribution(existing, server.url, nowMs, result.nextUpdateHours);
-      logger.info('policy.not_changed', { policyId: result.policyId, url: server.url });
-    } else {
-      updated = withContribution(existing, contributionOf(result, server, nowMs));
-      logger.info('policy.fetched', { policyId: result.policyId, url: server.url, templates: result.templates.length, cas: result.cas.length });
-    }
-    updated.lastAttemptAt = new Date(nowMs).toISOString();
-    await writePolicyCache(stateDir, updated);
+    const server = answer.server;
+    const updated = await cachePolicyAnswer(stateDir, files, answer, nowMs, logger);
     if (attempts) {
       await clearPolicyAttempts(stateDir).catch((error: unknown) => logger.warn('policy.attempts_clear_failed', { message: (error as Error).message }));
       attempts = null;
@@ -239,8 +205,4 @@ export async function runPolicyStep(input: PolicyStepInput): Promise<PolicyStepR
     // Only a newly usable server was asked and the fresh cache serves: nothing to report.
     return cacheInfo(due || files.length === 0 ? error : null);
   }
-}
-
-function tlsCap(config: Config): { maxTlsVersion?: 'TLSv1.2' | 'TLSv1.3' } {
-  return config.transport.maxTlsVersionForClientCert ? { maxTlsVersion: config.transport.maxTlsVersionForClientCert } : {};
 }

@@ -47,11 +47,11 @@ describe.skipIf(!hasSharedFixtures)('autoenroll policy --file (cepces capture)',
 });
 
 describe('autoenroll policy errors', () => {
-  it('without --file explains that --file is needed (exit 4)', async () => {
-    const ctx = captureContext();
+  it('without --file it fetches live, so a missing configuration is a config error naming the file (exit 4)', async () => {
+    const missing = join(mkdtempSync(join(tmpdir(), 'policy-cli-')), 'config.yaml');
+    const ctx = captureContext({ env: { ...process.env, AUTOENROLL_CONFIG: missing } });
     expect(await runCli(['policy'], ctx)).toBe(4);
-    expect(ctx.err()).toContain('POLICY_FILE_REQUIRED');
-    expect(ctx.err()).toContain('--file');
+    expect(ctx.err()).toContain(missing);
   });
 
   it('a missing file, a DOCTYPE and a non-policy document are typed input errors (exit 4)', async () => {

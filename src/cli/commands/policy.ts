@@ -1,10 +1,19 @@
 // `autoenroll policy [--file RESPONSE.xml]`: decode a GetPoliciesResponse and show its templates,
 // CAs and enrollment URIs (a table, or one JSON document with --json). With --file the response
 // is read from disk (bare body or full envelope); without it the policy is fetched live from the
-// configured policy servers (fetchLivePolicies).
+// configured policy servers (fetchLivePolicies), exactly as a pass asks them:
+//   - the usable servers (username ones; certificate ones once a managed certificate is valid,
+//     presented as the TLS client certificate), lower priority first, shuffled within a
+//     priority, failing over on transport trouble and server faults, stopping at bad
+//     credentials; servers that failed recently are tried last (stateDir/endpoints.json);
+//   - the answer shown is that of the server that answered (its URL is the `source`), in full
+//     (no lastUpdate is sent, so the server cannot answer "not changed");
+//   - the answer updates the policy cache like a pass does (its server's contribution to the
+//     policyID), so `status` and `plan` see it; a cache that cannot be written is a warning.
+// Exit 3 when every policy server is unreachable; 4 for configuration, credentials or TLS trust.
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { InputError, ProtocolError, UsageError } from '../../errors.js';
+import { ConfigError, InputError, ProtocolError } from '../../errors.js';
 import { describeCertificate } from '../../pki/certInfo.js';
 import type { PolicyResponse, Template } from '../../protocol/policyModel.js';
 import { DEFAULT_XML_LIMITS } from '../../protocol/xml.js';
@@ -34,9 +43,51 @@ export async function run(options: PolicyOptions, context: CommandContext): Prom
   return 0;
 }
 
-/** The live path: fetch GetPolicies from the configured policy servers. */
-async function fetchLivePolicies(_context: CommandContext): Promise<PolicySourceResult[]> {
-  throw new UsageError('policy: --file RESPONSE.xml is needed until a configuration with policy servers is given', 'POLICY_FILE_REQUIRED');
+/** The live path: GetPolicies from the configured policy servers, as a pass asks them (see the top of this file). */
+export async function fetchLivePolicies(context: CommandContext): Promise<PolicySourceResult[]> {
+  const [{ openAgentRuntime }, fetch, { managedClientCertificate }, { readPolicyCache, clearPolicyAttempts }, memory] = await Promise.all([
+    import('../agentRuntime.js'),
+    import('../../engine/policyFetch.js'),
+    import('../../engine/managedCertificate.js'),
+    import('../../engine/policyCache.js'),
+    import('../../engine/endpointMemory.js'),
+  ]);
+  const runtime = await openAgentRuntime(context, { hooks: null });
+  try {
+    const { config, deps, logger } = runtime;
+    const nowMs = deps.now();
+    const clientCertificate = await managedClientCertificate(config, runtime.store, nowMs, logger);
+    const servers = fetch.usablePolicyServers(config, clientCertificate);
+    if (servers.length === 0) {
+      throw new ConfigError(
+        config.policyServers.length === 0
+          ? 'no policy server is configured: add one under policyServers'
+          : 'no policy server can be used: the configured ones authenticate with a certificate and no managed certificate is valid yet; add a username/password policy server, or enroll first',
+        { file: config.file, key: 'policyServers' },
+        'NO_POLICY_SERVER',
+      );
+    }
+    const breaker = await memory.loadEndpointMemory(config.stateDir, logger);
+    const onDisk = JSON.stringify(breaker.toJSON());
+    let answer;
+    try {
+      answer = await fetch.askPolicyServers(
+        { config, http: runtime.httpsClient, resolveSecret: deps.resolveSecret, random: deps.random, nowMs, logger, clientCertificate, breaker, signal: context.signal },
+        servers,
+      );
+    } finally {
+      await memory.saveEndpointMemory(config.stateDir, breaker, onDisk, logger);
+    }
+    try {
+      await fetch.cachePolicyAnswer(config.stateDir, await readPolicyCache(config.stateDir, logger), answer, nowMs, logger);
+      await clearPolicyAttempts(config.stateDir);
+    } catch (error) {
+      logger.warn('policy.cache_write_failed', { stateDir: config.stateDir, message: (error as Error).message });
+    }
+    return [{ source: answer.server.url, policy: answer.response }];
+  } finally {
+    await runtime.close();
+  }
 }
 
 export async function readPolicyFile(path: string): Promise<PolicySourceResult> {
