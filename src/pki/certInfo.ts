@@ -1,12 +1,13 @@
 // What autoenroll reports about a certificate. On the `status` start-up path: node:crypto's
 // native X509Certificate plus the small DER reader, no asn1js/pkijs.
-import { X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
 import { Tag, asn1Error, at, children, context, copyBytes, items, parseDer, readTime, toHex, type Tlv } from './der.js';
 import { formatName } from './dnFormat.js';
 import { readExtensions, type Extension } from './csrDecode.js';
 import { Oid } from './oids.js';
 import { decodeSan, emptySan, type SubjectAltNames } from './san.js';
 import { decodeTemplateExtension, decodeTemplateName, type TemplateId } from './templateExtension.js';
+import { parseX509 } from './x509Cache.js';
 
 /** The fields of a certificate's TBSCertificate the rest of src/pki needs, as exact DER views. */
 export interface CertificateParts {
@@ -75,7 +76,7 @@ export function describeCertificate(der: Uint8Array): CertificateDescription {
   const parts = readCertificate(der);
   let x509: X509Certificate;
   try {
-    x509 = new X509Certificate(der);
+    x509 = parseX509(der).x509;
   } catch (error) {
     throw asn1Error('CERT_UNREADABLE', `certificate: not readable as X.509 (${(error as Error).message})`);
   }

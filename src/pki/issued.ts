@@ -2,13 +2,15 @@
 // (protocol.md §4.5), and the checks before anything is installed: the leaf certifies our key,
 // the chain links verify, it ends at a configured trust anchor, and the CMC hash matches.
 // Malformed responses → ProtocolError (the endpoint answered wrongly); an untrusted chain → TrustError.
-import { X509Certificate, createHash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { AutoenrollError, InputError, ProtocolError, TrustError } from '../errors.js';
 import { Tag, at, bytesEqual, children, copyBytes, items, parseDer, readOctetString, readOid, readSmallInt, readString, type Tlv } from './der.js';
 import { readCertificate } from './certInfo.js';
 import { Oid } from './oids.js';
 import { pemDecode } from './pem.js';
 import { readSignedData } from './signedData.js';
+import { issuedBy, parseX509 } from './x509Cache.js';
+import type { ParsedX509 } from './x509Cache.js';
 
 /** Runs a decoder over a server's answer: its malformed-input errors become ProtocolError (same code). */
 function fromServer<T>(decode: () => T): T {
@@ -132,17 +134,17 @@ export function assembleIssued(options: AssembleIssuedOptions): IssuedMaterial {
   }
 
   const anchors = (options.trustAnchorsPem ?? []).flatMap((pem) => pemDecode(pem, 'CERTIFICATE', 'trust anchors')).map((der) => parseAnchor(der));
-  const chain: { der: Uint8Array; x509: X509Certificate }[] = [];
+  const chain: Parsed[] = [];
   let current = leaf;
-  while (chain.length < maxChainLength && !isSelfIssued(current.x509)) {
-    const issuer = pool.find((entry) => !chain.includes(entry) && entry !== current && issues(entry.x509, current.x509));
+  while (chain.length < maxChainLength && !isSelfIssued(current)) {
+    const issuer = pool.find((entry) => !chain.includes(entry) && entry !== current && issues(entry, current));
     if (issuer === undefined) break;
     chain.push(issuer);
     current = issuer;
   }
   let anchored = anchors.some((anchor) => bytesEqual(anchor.der, current.der));
   if (!anchored) {
-    const anchor = anchors.find((candidate) => issues(candidate.x509, current.x509));
+    const anchor = anchors.find((candidate) => issues(candidate, current));
     if (anchor !== undefined) {
       anchored = true;
       if (!bytesEqual(anchor.der, current.der)) chain.push(anchor);
@@ -163,23 +165,26 @@ export function assembleIssued(options: AssembleIssuedOptions): IssuedMaterial {
   };
 }
 
-function issues(issuer: X509Certificate, subject: X509Certificate): boolean {
-  try {
-    return subject.checkIssued(issuer) && subject.verify(issuer.publicKey);
-  } catch {
-    return false;
-  }
+/** A certificate of the chain: its bytes and the (cached, see x509Cache.ts) parse of them. */
+interface Parsed {
+  der: Uint8Array;
+  x509: ParsedX509['x509'];
+  parsed: ParsedX509;
 }
 
-function isSelfIssued(certificate: X509Certificate): boolean {
+function issues(issuer: Parsed, subject: Parsed): boolean {
+  return issuedBy(subject.parsed, issuer.parsed);
+}
+
+function isSelfIssued(certificate: Parsed): boolean {
   return issues(certificate, certificate);
 }
 
-function parseServerCertificate(der: Uint8Array): { der: Uint8Array; x509: X509Certificate } {
+function parseServerCertificate(der: Uint8Array): Parsed {
   return fromServer(() => toX509(der));
 }
 
-function parseAnchor(der: Uint8Array): { der: Uint8Array; x509: X509Certificate } {
+function parseAnchor(der: Uint8Array): Parsed {
   try {
     return toX509(der);
   } catch (error) {
@@ -188,10 +193,11 @@ function parseAnchor(der: Uint8Array): { der: Uint8Array; x509: X509Certificate 
   }
 }
 
-function toX509(der: Uint8Array): { der: Uint8Array; x509: X509Certificate } {
+function toX509(der: Uint8Array): Parsed {
   readCertificate(der);
   try {
-    return { der, x509: new X509Certificate(der) };
+    const parsed = parseX509(der);
+    return { der, x509: parsed.x509, parsed };
   } catch (error) {
     throw new InputError(`certificate not readable as X.509 (${(error as Error).message})`, 'CERT_UNREADABLE');
   }
