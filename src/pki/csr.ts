@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import { InputError } from '../errors.js';
 import { algorithmIdentifier, attribute, bitString, contextConstructed, contextPrimitive, extension, integer, oid, raw, sequence, toDer } from './asn1Build.js';
 import { encodeDn } from './dn.js';
-import { parseDer } from './der.js';
+import { Tag, at, items, parseDer, readBitString } from './der.js';
 import { Oid } from './oids.js';
 
 const signAsync = promisify(signCallback);
@@ -107,9 +107,10 @@ function requestedExtensions(options: CsrOptions, spki: Uint8Array): asn1js.Base
 
 /** RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits (Windows does the same). */
 export function subjectKeyIdentifier(spki: Uint8Array): Uint8Array {
-  const parsed = asn1js.fromBER(spki);
-  const key = (parsed.result as asn1js.Sequence).valueBlock.value[1] as asn1js.BitString;
-  return new Uint8Array(createHash('sha1').update(key.valueBlock.valueHexView).digest());
+  // The small DER reader: asn1js's fromBER took ≈ 0.3 ms here, for every request.
+  const fields = items(parseDer(spki, 'SubjectPublicKeyInfo'), Tag.SEQUENCE, 'SubjectPublicKeyInfo', 2);
+  const key = readBitString(at(fields, 1, 'SubjectPublicKeyInfo'), 'subjectPublicKey');
+  return new Uint8Array(createHash('sha1').update(key).digest());
 }
 
 function sanValue(san: SanRequest | undefined): Uint8Array | undefined {
