@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 import { codeCacheDir, codeCacheFileName, currentEnvironment, prepareCodeCacheDir, pruneCodeCaches, readCodeCache, writeCodeCache } from './codeCache.js';
 import { invokedCommand } from './invokedCommand.js';
@@ -20,11 +19,13 @@ const LONG_RUNNING = new Set(['run', 'lab', 'demo']);
 // functions up to TurboFan on a background thread: ≈ 60 ms of CPU and ≈ 40 MB of compiler memory
 // per process, which the process then waits for before it can exit (BENCHMARKS.md, "CLI start-up").
 // Parsing a few SOAP answers with the baseline code costs far less than that compile. Set before
-// any WebAssembly is compiled; the flag exists in the V8 of Node 20, 22 and 24.
-setFlagsFromString('--liftoff-only');
+// any WebAssembly is compiled; the flag exists in the V8 of Node 20, 22 and 24. Only for the commands
+// that speak HTTPS: loading node:v8 costs the others (status, plan, --version) 2–4 ms for nothing.
+const HTTPS_COMMANDS = new Set(['request', 'enroll', 'renew', 'retrieve', 'pulse', 'policy', 'doctor', 'run', 'demo']);
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const command = invokedCommand(process.argv.slice(2));
+if (command !== undefined && HTTPS_COMMANDS.has(command)) (await import('node:v8')).setFlagsFromString('--liftoff-only');
 const environment = currentEnvironment();
 const dir = command !== undefined && LONG_RUNNING.has(command) ? undefined : codeCacheDir(environment);
 
