@@ -1,6 +1,8 @@
 // Installs a committed generation's material where consumers read it (output.cert/key/chain/
 // fullchain/pfx). Each file is replaced atomically in its own folder, so a reader sees the old or
-// the new file, never a torn one. Files are written one after the other, so for a moment the
+// the new file, never a torn one. Every file is fsynced before its rename; the folders holding
+// them are fsynced once each after the last rename (not once per file), and only then is the
+// marker written, so the marker never names a generation whose renames could still be lost. Files are written one after the other, so for a moment the
 // cert and key files can belong to different generations; the outputs marker (written last)
 // records which generation was fully installed, and recovery reports a stale one to reinstall.
 import { chown, rm, stat } from 'node:fs/promises';
@@ -42,8 +44,6 @@ function joinPem(...parts: string[]): string {
  * (root replacing /etc/ssl/private/x.key owned by root:ssl-cert keeps that group).
  */
 async function replaceOutput(file: string, data: string | Uint8Array, mode: number, kind: OutputKind): Promise<void> {
-  const dir = path.dirname(file);
-  await ensureDir(dir, 0o755);
   const previous = await stat(file).catch(() => null);
   const temp = tempName(file);
   try {
@@ -58,7 +58,6 @@ async function replaceOutput(file: string, data: string | Uint8Array, mode: numb
     throw error;
   }
   crashPoint(`output:${kind}:renamed`);
-  await syncDir(dir);
 }
 
 export async function installOutputs(
@@ -76,11 +75,16 @@ export async function installOutputs(
     pfx: () => (pfx as { bytes: Uint8Array }).bytes,
   };
   const written: string[] = [];
+  const dirs = new Set<string>();
   for (const [kind, file] of outputPaths(outputs)) {
+    const dir = path.dirname(file);
+    if (!dirs.has(dir)) await ensureDir(dir, 0o755);
+    dirs.add(dir);
     const secret = kind === 'key' || kind === 'pfx';
     await replaceOutput(file, content[kind](), secret ? 0o600 : outputs.mode, kind);
     written.push(file);
   }
+  for (const dir of dirs) await syncDir(dir);
   const marker: OutputsMarker = { generation: generation.number, installedAt: new Date().toISOString(), paths: written };
   await writeJsonAtomic(outputsMarkerPath(certDir), marker, { mode: 0o644, crashLabel: 'outputs-marker' });
   return { generation: generation.number, paths: written };
