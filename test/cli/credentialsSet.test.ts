@@ -2,7 +2,7 @@
 // these pin what is refused before the keyring is touched.
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { readLine } from '../../src/cli/commands/credentialsSet.js';
+import { readLine } from '../../src/cli/passwordPrompt.js';
 import { runCli } from '../../src/cli/main.js';
 import { captureContext } from '../helpers/cliContext.js';
 

@@ -4,9 +4,10 @@
 import { ExitCode, UsageError } from '../../errors.js';
 import { KEYRING_SERVICE, writeKeyring } from '../../secrets/keyring.js';
 import type { CommandContext } from '../context.js';
+import { promptHidden, readLine } from '../passwordPrompt.js';
 
 const NAME = /^[A-Za-z0-9._@-]{1,128}$/;
-const MAX_PASSWORD_CHARS = 4096;
+const CANCELLED = 'cancelled; nothing was stored';
 
 export async function run(options: { args?: string[] }, context: CommandContext): Promise<number> {
   const name = options.args?.[0];
@@ -15,8 +16,8 @@ export async function run(options: { args?: string[] }, context: CommandContext)
   }
   let password: string;
   if (context.stdin.isTTY) {
-    password = await promptHidden(context, `Password for ${name}: `);
-    const again = await promptHidden(context, 'Repeat it: ');
+    password = await promptHidden(context, `Password for ${name}: `, CANCELLED);
+    const again = await promptHidden(context, 'Repeat it: ', CANCELLED);
     if (again !== password) throw new UsageError('the two passwords differ; nothing was stored', 'PASSWORD_MISMATCH');
   } else {
     password = await readLine(context.stdin);
@@ -30,45 +31,4 @@ export async function run(options: { args?: string[] }, context: CommandContext)
     context.stderr.write(`autoenroll: stored the password for "${name}" in the OS keyring (service "${KEYRING_SERVICE}"); reference it with password: { keyring: ${name} }\n`);
   }
   return ExitCode.OK;
-}
-
-/** The first line of the stream (without its line ending); the rest is not read. */
-export async function readLine(stream: NodeJS.ReadableStream): Promise<string> {
-  let text = '';
-  for await (const chunk of stream as AsyncIterable<Buffer | string>) {
-    text += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
-    if (text.includes('\n') || text.length > MAX_PASSWORD_CHARS) break;
-  }
-  const line = text.split('\n')[0] as string;
-  if (line.length > MAX_PASSWORD_CHARS) throw new UsageError(`the password is longer than ${MAX_PASSWORD_CHARS} characters`, 'PASSWORD_TOO_LONG');
-  return line.endsWith('\r') ? line.slice(0, -1) : line;
-}
-
-/** Reads a line from a TTY in raw mode so the characters are not echoed. */
-function promptHidden(context: CommandContext, prompt: string): Promise<string> {
-  const input = context.stdin as NodeJS.ReadStream;
-  context.stderr.write(prompt);
-  return new Promise((resolve, reject) => {
-    let value = '';
-    const wasRaw = input.isRaw;
-    input.setRawMode?.(true);
-    input.resume();
-    const done = (error?: Error) => {
-      input.removeListener('data', onData);
-      input.setRawMode?.(wasRaw ?? false);
-      input.pause();
-      context.stderr.write('\n');
-      if (error) reject(error);
-      else resolve(value);
-    };
-    const onData = (chunk: Buffer | string) => {
-      for (const ch of typeof chunk === 'string' ? chunk : chunk.toString('utf8')) {
-        if (ch === '\r' || ch === '\n') return done();
-        if (ch === '\u0003' || ch === '\u0004') return done(new UsageError('cancelled; nothing was stored', 'CANCELLED'));
-        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
-        else if (value.length < MAX_PASSWORD_CHARS) value += ch;
-      }
-    };
-    input.on('data', onData);
-  });
 }

@@ -14,8 +14,8 @@ import { requestCertificate, retrieveCertificate } from '../../engine/oneShotReq
 import { createHttpsClient } from '../../transport/httpsClient.js';
 import { systemRandom } from '../../transport/random.js';
 import type { CommandContext } from '../context.js';
+import { promptHidden, readLine } from '../passwordPrompt.js';
 import { guardStdout } from '../stdoutGuard.js';
-import { readLine } from './credentialsSet.js';
 
 export interface RequestCommandOptions {
   policyServer: string;
@@ -32,8 +32,6 @@ export interface RequestCommandOptions {
   requestId?: string;
   out: string;
 }
-
-const MAX_PASSWORD_CHARS = 4096;
 
 export async function run(options: RequestCommandOptions, context: CommandContext): Promise<number> {
   guardStdout(context.stdout);
@@ -102,33 +100,4 @@ async function readPassword(options: RequestCommandOptions, context: CommandCont
   else throw new UsageError('no password: pass --password-stdin and write it on stdin, or run on a terminal to be prompted (never on the command line)', 'PASSWORD_REQUIRED');
   if (password === '') throw new UsageError('the password is empty', 'PASSWORD_EMPTY');
   return password;
-}
-
-/** Reads a line from a TTY in raw mode so the characters are not echoed. */
-function promptHidden(context: CommandContext, prompt: string): Promise<string> {
-  const input = context.stdin as NodeJS.ReadStream;
-  context.stderr.write(prompt);
-  return new Promise((resolve, reject) => {
-    let value = '';
-    const wasRaw = input.isRaw;
-    input.setRawMode?.(true);
-    input.resume();
-    const done = (error?: Error): void => {
-      input.removeListener('data', onData);
-      input.setRawMode?.(wasRaw ?? false);
-      input.pause();
-      context.stderr.write('\n');
-      if (error) reject(error);
-      else resolve(value);
-    };
-    const onData = (chunk: Buffer | string): void => {
-      for (const ch of typeof chunk === 'string' ? chunk : chunk.toString('utf8')) {
-        if (ch === '\r' || ch === '\n') return done();
-        if (ch === '\u0003' || ch === '\u0004') return done(new UsageError('cancelled', 'CANCELLED'));
-        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
-        else if (value.length < MAX_PASSWORD_CHARS) value += ch;
-      }
-    };
-    input.on('data', onData);
-  });
 }
