@@ -5,14 +5,13 @@
 // shifts the agent's clock so a renewal window can be reached without waiting. It changes only
 // what the agent believes the time is (planning, state, WS-Security timestamps); servers and TLS
 // still use the real clock. Every use is logged as a warning, so it cannot go unnoticed.
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import type { Config } from '../config/types.js';
 import { loadConfig, parseDuration, resolveConfigPath } from '../config/index.js';
 import { createHookRunner } from '../daemon/hooks.js';
 import { createAgent } from '../engine/agent.js';
 import type { Agent, AgentDeps, AgentHooks, CertificateResult, PassResult } from '../engine/agentTypes.js';
+import { hostIdentity } from '../engine/hostIdentity.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { createLogger } from '../log/logger.js';
 import type { Logger } from '../log/logger.js';
@@ -52,19 +51,6 @@ export function commandLogger(context: CommandContext, format: 'json' | 'text' |
 export async function loadCommandConfig(context: CommandContext): Promise<Config> {
   const file = resolveConfigPath(context.globals.config, context.env, { cwd: context.cwd });
   return loadConfig(file, { env: context.env });
-}
-
-/** Stable host identity: the machine id where there is one, else the host name. */
-export function hostIdentity(): string {
-  for (const file of ['/etc/machine-id', '/var/lib/dbus/machine-id']) {
-    try {
-      const id = readFileSync(file, 'utf8').trim();
-      if (id !== '') return id;
-    } catch {
-      // next candidate
-    }
-  }
-  return hostname();
 }
 
 /** The agent's clock, shifted by AUTOENROLL_TEST_CLOCK when set (see the top of this file). */

@@ -5,8 +5,6 @@
 //
 // Start-up cost matters here (`status` is run by monitoring scripts): this file and what it
 // imports stay clear of pkijs, undici and saxes.
-import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import type { Config, PolicyServerConfig } from '../config/types.js';
 import { errorToJson } from '../errors.js';
 import type { ErrorJson } from '../errors.js';
@@ -66,24 +64,6 @@ export interface Evaluation {
   /** Planner output for the certificates that could be read (aligned by certificateId). */
   plan: PlanResult;
   input: PlannerInput;
-}
-
-/**
- * The host identity the agent plans with (machine id, else host name). It seeds the per-host
- * renewal slot, so it must equal src/cli/agentRuntime.ts hostIdentity() — a test pins that. It is
- * repeated here because importing agentRuntime would load the whole agent (undici, pkijs, saxes)
- * on the `status` path.
- */
-export function hostIdentity(): string {
-  for (const file of ['/etc/machine-id', '/var/lib/dbus/machine-id']) {
-    try {
-      const id = readFileSync(file, 'utf8').trim();
-      if (id !== '') return id;
-    } catch {
-      // next candidate
-    }
-  }
-  return hostname();
 }
 
 const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined || !Number.isFinite(ms) ? null : new Date(ms).toISOString());
