@@ -71,6 +71,11 @@ export interface AtomicWriteOptions {
   mode?: number;
   /** Prefix of the crash points reached (`<label>:temp-written`, `<label>:renamed`). */
   crashLabel?: string;
+  /**
+   * false: the caller fsyncs the folder itself, once after a group of files written together
+   * there, before anything that depends on them (default true).
+   */
+  syncFolder?: boolean;
 }
 
 /** Replaces `file` atomically and durably with `data`. */
@@ -85,7 +90,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
     throw error;
   }
   if (options.crashLabel) crashPoint(`${options.crashLabel}:renamed`);
-  await syncDir(path.dirname(file));
+  if (options.syncFolder !== false) await syncDir(path.dirname(file));
 }
 
 export async function writeJsonAtomic(file: string, value: unknown, options: AtomicWriteOptions = {}): Promise<void> {

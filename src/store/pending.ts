@@ -33,11 +33,13 @@ const files = (certDir: string) => {
 async function writeRequestAndKey(certDir: string, requestDer: Uint8Array, keyPem: string, label: string): Promise<void> {
   const f = files(certDir);
   await ensureDir(f.dir);
-  await writeFileAtomic(f.request, requestDer, { mode: 0o600, crashLabel: `${label}:request` });
+  // Both renames are made durable by one folder fsync, before the record naming them is written.
+  await writeFileAtomic(f.request, requestDer, { mode: 0o600, crashLabel: `${label}:request`, syncFolder: false });
   const existingKey = await readOptional(f.key);
   if (existingKey === null || existingKey.toString('utf8') !== keyPem) {
-    await writeFileAtomic(f.key, keyPem, { mode: 0o600, crashLabel: `${label}:key` });
+    await writeFileAtomic(f.key, keyPem, { mode: 0o600, crashLabel: `${label}:key`, syncFolder: false });
   }
+  await syncDir(f.dir);
 }
 
 export async function writeSubmitting(certDir: string, input: { requestDer: Uint8Array; keyPem: string; record: SubmissionRecord }): Promise<void> {
