@@ -224,7 +224,7 @@ export function createAgent(deps: AgentDeps): Agent {
         result.outputs = recovery.reinstalled;
       }
       if (recovery.hookError) result.error = errorToJson(recovery.hookError);
-      snapshot = await readSnapshot(certificate, certStore);
+      snapshot = recovery.snapshot;
       const turn: Turn = { config: certificate, store: certStore, snapshot };
 
       let execution: ExecutionResult | null = null;

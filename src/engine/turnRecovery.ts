@@ -16,7 +16,7 @@ import { describeCertificate } from '../pki/certInfo.js';
 import type { CertificateConfig, OutputConfig } from '../config/types.js';
 import type { AutoenrollError } from '../errors.js';
 import type { CertificateStore } from '../store/storeTypes.js';
-import type { OutputsMarker, SubmittingRecord } from '../store/stateModel.js';
+import type { CertificateState, Generation, OutputsMarker, PendingRecord, SubmittingRecord } from '../store/stateModel.js';
 import { outputPaths } from '../store/outputs.js';
 import { answersSubmission } from './executor.js';
 import { archivePrevious, installGenerationOutputs, runDeployHook } from './issuance.js';
@@ -31,12 +31,14 @@ export interface TurnRecovery {
   /** A submission that was in flight and is not installed: finished from its saved answer if one arrived, else resent (executeResubmit). */
   submitting: SubmittingRecord | null;
   actions: string[];
+  /** What the store holds after the recovery, read once here so the turn does not read it again. */
+  snapshot: CertificateSnapshot;
 }
 
 export async function recoverTurn(ctx: Pick<InstallContext, 'resolveSecret' | 'hooks' | 'logger'>, config: CertificateConfig, store: CertificateStore): Promise<TurnRecovery> {
   const report = await store.recover(config.output);
   const actions = [...report.actions];
-  let current = await store.current();
+  const current = await store.current();
   let submitting = await store.readSubmitting();
   if (submitting && current && answersSubmission(current.meta as EngineGenerationMeta, submitting)) {
     await store.clearSubmitting();
@@ -57,7 +59,7 @@ export async function recoverTurn(ctx: Pick<InstallContext, 'resolveSecret' | 'h
     }
   }
 
-  const state = await store.readState();
+  const [state, pending] = await Promise.all([store.readState(), store.readPending()]);
   let next = state;
   if (current) {
     const createdAtMs = Date.parse(current.meta.createdAt);
@@ -67,15 +69,14 @@ export async function recoverTurn(ctx: Pick<InstallContext, 'resolveSecret' | 'h
       actions.push(`state updated for generation ${current.number}`);
     }
     await archivePrevious(store, current.number);
-    current = await store.current();
   }
-  if (next?.pending && (await store.readPending()) === null) {
+  if (next?.pending && pending === null) {
     next = { ...next, pending: null };
     if (next.status === 'PENDING') delete next.status;
   }
   if (next !== state && next !== null) await store.writeState(next);
   for (const action of actions) ctx.logger.warn('state.recovered', { id: config.id, action });
-  return { reinstalled, hookError, submitting, actions };
+  return { reinstalled, hookError, submitting, actions, snapshot: snapshotOf(config, next, current, pending) };
 }
 
 /**
@@ -102,6 +103,10 @@ export async function outputsDrift(outputs: OutputConfig, marker: OutputsMarker 
 /** What the store holds for one certificate now. */
 export async function readSnapshot(config: CertificateConfig, store: CertificateStore): Promise<CertificateSnapshot> {
   const [state, generation, pending] = await Promise.all([store.readState(), store.current(), store.readPending()]);
+  return snapshotOf(config, state, generation, pending);
+}
+
+function snapshotOf(config: CertificateConfig, state: CertificateState | null, generation: Generation | null, pending: PendingRecord | null): CertificateSnapshot {
   let current: CertificateSnapshot['current'] = null;
   if (generation) {
     const [certDer] = readCertificates(generation.certPem, `certificate of "${config.id}"`);
