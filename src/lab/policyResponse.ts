@@ -1,11 +1,15 @@
 // GetPoliciesResponse as a Windows CEP writes it (protocol.md §2.2, §9.2; element order and nil
 // elements as in the cepces capture of a real CEP): policies, the CAs with their CES URIs, and the
-// OID table the policies point into.
+// OID table the policies point into. The lab's templates are mapped into the protocol model and
+// written by the protocol's builder (the inverse of the parser the agent uses), so what the lab
+// serves is by construction what the agent reads; only the envelope (WCF's ActivityId) is the lab's.
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { ACTION, NS } from '../protocol/namespaces.js';
-import { el } from '../protocol/xmlWriter.js';
-import type { XmlNode } from '../protocol/xmlWriter.js';
+import { ACTION } from '../protocol/namespaces.js';
+import type { PolicyOid, PolicyResponse, ResolvedOid, Template, TemplateExtension } from '../protocol/policyModel.js';
+import { authenticationName } from '../protocol/policyModel.js';
+import { decodeEnrollmentFlags, decodeGeneralFlags, decodePrivateKeyFlags, decodeSubjectNameFlags } from '../protocol/templateFlags.js';
+import { getPoliciesResponseBody } from '../protocol/xcepResponseBuilder.js';
 import { OID, templateInfo } from './ca.js';
 import { renderEnvelope } from './soapEnvelope.js';
 import type { ResolvedTemplate } from './templates.js';
@@ -42,123 +46,106 @@ const OID_NAMES: Record<string, string> = {
   [OID.keyUsage]: 'Key Usage',
 };
 
-const nil = (name: string): XmlNode => el(name, { 'xsi:nil': 'true' });
-const text = (name: string, value: string | number | boolean): XmlNode => el(name, {}, String(value));
-const b64 = (der: ArrayBuffer | Uint8Array): string => Buffer.from(der instanceof ArrayBuffer ? new Uint8Array(der) : der).toString('base64');
+// What a Windows CEP sends for every lab template: an empty friendly name (not nil), 8 hours.
+const POLICY_FRIENDLY_NAME = '';
+const NEXT_UPDATE_HOURS = 8;
+const CRYPTO_PROVIDER = 'Microsoft RSA SChannel Cryptographic Provider';
+const AT_KEYEXCHANGE = 1;
 
 export function renderGetPoliciesResponse(input: PolicyInput): string {
-  const oids = new OidTable();
-  const response = input.notChanged
-    ? el('response', {}, text('policyID', input.policyId), el('policyFriendlyName'), text('nextUpdateHours', 8), text('policiesNotChanged', true), nil('policies'))
-    : el(
-        'response',
-        {},
-        text('policyID', input.policyId),
-        el('policyFriendlyName'),
-        text('nextUpdateHours', 8),
-        nil('policiesNotChanged'),
-        input.templates.length === 0 ? nil('policies') : el('policies', {}, ...input.templates.map((t) => policy(t, input.cas, oids))),
-      );
-  const body = el(
-    'GetPoliciesResponse',
-    { xmlns: NS.xcep, 'xmlns:xsi': NS.xsi },
-    response,
-    input.notChanged || input.cas.length === 0 ? nil('cAs') : el('cAs', {}, ...input.cas.map((ca, index) => caElement(ca, index))),
-    input.notChanged ? nil('oIDs') : el('oIDs', {}, ...oids.elements()),
-  );
-  return renderEnvelope({ action: ACTION.getPoliciesResponse, relatesTo: input.relatesTo, body });
+  return renderEnvelope({ action: ACTION.getPoliciesResponse, relatesTo: input.relatesTo, body: getPoliciesResponseBody(labPolicyModel(input)) });
 }
 
-function policy(t: ResolvedTemplate, cas: PolicyCa[], oids: OidTable): XmlNode {
+/**
+ * The lab's answer as the protocol model: what the agent's parser reads back from the wire, except
+ * the empty policyFriendlyName, which the parser reads as null.
+ */
+export function labPolicyModel(input: PolicyInput): PolicyResponse {
+  const head = { policyId: input.policyId, policyFriendlyName: POLICY_FRIENDLY_NAME, nextUpdateHours: NEXT_UPDATE_HOURS };
+  if (input.notChanged) return { ...head, policiesNotChanged: true, templates: [], cas: [], oids: [] };
+  const oids = new OidTable();
+  const templates = input.templates.map((t) => template(t, input.cas, oids));
+  return {
+    ...head,
+    policiesNotChanged: null,
+    templates,
+    cas: input.cas.map((ca, index) => ({
+      referenceId: index,
+      certificateDer: ca.certDer,
+      enrollPermission: true,
+      enrollmentUris: ca.uris.map((uri) => ({
+        uri: uri.url,
+        clientAuthentication: uri.clientAuthentication,
+        authentication: authenticationName(uri.clientAuthentication),
+        priority: uri.priority,
+        renewalOnly: uri.renewalOnly,
+      })),
+    })),
+    oids: oids.entries(),
+  };
+}
+
+function template(t: ResolvedTemplate, cas: PolicyCa[], oids: OidTable): Template {
   const issuers = cas.map((ca, index) => (ca.templates.includes(t.name) ? index : -1)).filter((i) => i >= 0);
   const ekuDer = new pkijs.ExtKeyUsage({ keyPurposes: t.extendedKeyUsages }).toSchema().toBER(false);
   const kuDer = new asn1js.BitString({ valueHex: new Uint8Array([0xa0]).buffer, unusedBits: 5 }).toBER(false);
-  const extensions: Array<[string, boolean, ArrayBuffer]> = [
-    [OID.certificateTemplate, false, templateInfo({ oid: t.oid, majorVersion: t.majorVersion, minorVersion: t.minorVersion }).toBER(false)],
-    [OID.extKeyUsage, false, ekuDer],
-    [OID.keyUsage, true, kuDer],
-  ];
+  // Reference IDs are handed out in first-use order: the EKUs, the template, then its extensions.
   for (const eku of t.extendedKeyUsages) oids.ref(eku, 7);
-  return el(
-    'policy',
-    {},
-    text('policyOIDReference', oids.ref(t.oid, 9, t.name)),
-    issuers.length === 0 ? nil('cAs') : el('cAs', {}, ...issuers.map((i) => text('cAReference', i))),
-    el(
-      'attributes',
-      {},
-      text('commonName', t.name),
-      text('policySchema', t.schema),
-      el('certificateValidity', {}, text('validityPeriodSeconds', t.validitySeconds), text('renewalPeriodSeconds', t.renewalSeconds)),
-      el('permission', {}, text('enroll', true), text('autoEnroll', t.autoEnroll)),
-      el(
-        'privateKeyAttributes',
-        {},
-        text('minimalKeyLength', t.minimalKeyLength),
-        text('keySpec', 1),
-        nil('keyUsageProperty'),
-        nil('permissions'),
-        nil('algorithmOIDReference'),
-        el('cryptoProviders', {}, text('provider', 'Microsoft RSA SChannel Cryptographic Provider')),
-      ),
-      el('revision', {}, text('majorRevision', t.majorVersion), text('minorRevision', t.minorVersion)),
-      t.supersedes.length === 0 ? nil('supersededPolicies') : el('supersededPolicies', {}, ...t.supersedes.map((name) => text('commonName', name))),
-      text('privateKeyFlags', t.privateKeyFlags),
-      text('subjectNameFlags', t.subjectNameFlags),
-      text('enrollmentFlags', t.enrollmentFlags),
-      text('generalFlags', t.generalFlags),
-      nil('hashAlgorithmOIDReference'),
-      nil('rARequirements'),
-      nil('keyArchivalAttributes'),
-      el(
-        'extensions',
-        {},
-        ...extensions.map(([oid, critical, der]) =>
-          el('extension', {}, text('oIDReference', oids.ref(oid, 6)), text('critical', critical), text('value', b64(der))),
-        ),
-      ),
-    ),
-  );
-}
-
-function caElement(ca: PolicyCa, index: number): XmlNode {
-  return el(
-    'cA',
-    {},
-    el(
-      'uris',
-      {},
-      ...ca.uris.map((uri) =>
-        el(
-          'cAURI',
-          {},
-          text('clientAuthentication', uri.clientAuthentication),
-          text('uri', uri.url),
-          text('priority', uri.priority),
-          text('renewalOnly', uri.renewalOnly),
-        ),
-      ),
-    ),
-    text('certificate', b64(ca.certDer)),
-    text('enrollPermission', true),
-    text('cAReferenceID', index),
-  );
+  const templateRef = oids.ref(t.oid, 9, t.name);
+  const extensions: TemplateExtension[] = (
+    [
+      [OID.certificateTemplate, false, templateInfo({ oid: t.oid, majorVersion: t.majorVersion, minorVersion: t.minorVersion }).toBER(false)],
+      [OID.extKeyUsage, false, ekuDer],
+      [OID.keyUsage, true, kuDer],
+    ] as const
+  ).map(([oid, critical, der]) => ({ oid, name: OID_NAMES[oid] ?? null, oidReference: oids.ref(oid, 6), critical, valueDer: new Uint8Array(der) }));
+  return {
+    commonName: t.name,
+    oidReference: templateRef,
+    oid: oids.resolve(t.oid, 9),
+    schemaVersion: t.schema,
+    validitySeconds: t.validitySeconds,
+    renewalSeconds: t.renewalSeconds,
+    permission: { enroll: true, autoEnroll: t.autoEnroll },
+    keyRequirements: { minimalKeyLength: t.minimalKeyLength, keySpec: AT_KEYEXCHANGE, keyUsageProperty: null, permissions: null, algorithmOid: null, cryptoProviders: [CRYPTO_PROVIDER] },
+    revision: { major: t.majorVersion, minor: t.minorVersion },
+    supersededTemplates: t.supersedes,
+    privateKeyFlags: t.privateKeyFlags,
+    subjectNameFlags: t.subjectNameFlags,
+    enrollmentFlags: t.enrollmentFlags,
+    generalFlags: t.generalFlags,
+    flags: {
+      privateKey: decodePrivateKeyFlags(t.privateKeyFlags),
+      subjectName: decodeSubjectNameFlags(t.subjectNameFlags),
+      enrollment: decodeEnrollmentFlags(t.enrollmentFlags),
+      general: decodeGeneralFlags(t.generalFlags),
+    },
+    hashAlgorithmOid: null,
+    rARequirements: null,
+    keyArchival: null,
+    extensions,
+    caReferences: issuers,
+  };
 }
 
 class OidTable {
-  private readonly entries = new Map<string, { group: number; id: number; name: string }>();
+  private readonly byKey = new Map<string, PolicyOid>();
 
   ref(value: string, group: number, name?: string): number {
-    const existing = this.entries.get(`${group}:${value}`);
-    if (existing) return existing.id;
-    const id = this.entries.size + 1;
-    this.entries.set(`${group}:${value}`, { group, id, name: name ?? OID_NAMES[value] ?? value });
-    return id;
+    const key = `${group}:${value}`;
+    const existing = this.byKey.get(key);
+    if (existing) return existing.referenceId;
+    const referenceId = this.byKey.size + 1;
+    this.byKey.set(key, { referenceId, value, group, defaultName: name ?? OID_NAMES[value] ?? value });
+    return referenceId;
   }
 
-  elements(): XmlNode[] {
-    return [...this.entries].map(([key, entry]) =>
-      el('oID', {}, text('value', key.slice(key.indexOf(':') + 1)), text('group', entry.group), text('oIDReferenceID', entry.id), text('defaultName', entry.name)),
-    );
+  resolve(value: string, group: number): ResolvedOid | null {
+    const entry = this.byKey.get(`${group}:${value}`);
+    return entry ? { value: entry.value, defaultName: entry.defaultName, group: entry.group } : null;
+  }
+
+  entries(): PolicyOid[] {
+    return [...this.byKey.values()];
   }
 }
