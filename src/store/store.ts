@@ -63,6 +63,22 @@ export function openStore(stateDir: string): Store {
   };
 }
 
+/**
+ * Runs a write into the certificate's folder, creating the folder first only when the write finds
+ * it missing: under the lock (whose file lives in it) the folder exists, and a mkdir + stat before
+ * every write cost two thread-pool calls each time. A write that fails on a missing folder has
+ * created nothing (its temporary file could not be opened), so it is simply run again.
+ */
+async function inFolder<T>(dir: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await ensureDir(dir);
+    return write();
+  }
+}
+
 function certificateStore(id: string, dir: string): CertificateStore {
   const statePath = path.join(dir, 'state.json');
   return {
@@ -88,8 +104,7 @@ function certificateStore(id: string, dir: string): CertificateStore {
 
     async writeState(state) {
       if (state.id !== id) throw new InternalError(`state for "${state.id}" written to "${id}"`, 'STATE_BAD_ID');
-      await ensureDir(dir);
-      await writeJsonAtomic(statePath, state, { mode: 0o600, crashLabel: 'state' });
+      await inFolder(dir, () => writeJsonAtomic(statePath, state, { mode: 0o600, crashLabel: 'state' }));
     },
 
     async current(): Promise<Generation | null> {
@@ -115,24 +130,16 @@ function certificateStore(id: string, dir: string): CertificateStore {
       return (await readGenerationAt(paths.live(number), number)) ?? readGenerationAt(paths.archived(number), number);
     },
 
-    async commitGeneration(input) {
-      await ensureDir(dir);
-      return commitGeneration(dir, input);
-    },
+    // commitGeneration and the pending/ writes create their folders (mkdir -p), this one with them.
+    commitGeneration: (input) => commitGeneration(dir, input),
     listGenerations: () => listGenerations(dir),
     archive: (number) => archiveGeneration(dir, number),
     rollback: (number) => rollbackTo(dir, number),
 
-    async writeSubmitting(input) {
-      await ensureDir(dir);
-      await writeSubmitting(dir, input);
-    },
+    writeSubmitting: (input) => writeSubmitting(dir, input),
     readSubmitting: () => readSubmitting(dir),
     clearSubmitting: () => clearSubmitting(dir),
-    async writePending(input) {
-      await ensureDir(dir);
-      await writePending(dir, input);
-    },
+    writePending: (input) => writePending(dir, input),
     readPending: () => readPending(dir),
     clearPending: () => clearPending(dir),
     writeAnswer: (answer) => writeAnswer(dir, answer),
