@@ -2,7 +2,9 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { stringify } from 'yaml';
+import type { PassResult } from '../../src/engine/agentTypes.js';
 import { runCli } from '../../src/cli/main.js';
 import { startLab } from '../../src/lab/lab.js';
 import type { Lab, LabTemplate } from '../../src/lab/lab.js';
@@ -92,6 +94,44 @@ export async function startAgentLab(): Promise<AgentLab> {
     },
   };
 }
+
+/** An agent lab started before the tests of the enclosing describe and closed after them. */
+export interface SharedAgentLab extends AgentLab {
+  /** Environment for `cli`: the lab user's password in LAB_PASSWORD, as writeConfig's configs expect. */
+  readonly vars: NodeJS.ProcessEnv;
+}
+
+/** Registers beforeAll/afterAll for an agent lab; the returned object reads the started one. */
+export function useAgentLab(): SharedAgentLab {
+  let started: AgentLab | undefined;
+  beforeAll(async () => {
+    started = await startAgentLab();
+  });
+  afterAll(async () => started?.close());
+  const current = (): AgentLab => {
+    if (!started) throw new Error('the agent lab is started in beforeAll');
+    return started;
+  };
+  return {
+    get lab() {
+      return current().lab;
+    },
+    get work() {
+      return current().work;
+    },
+    get password() {
+      return current().password;
+    },
+    get vars() {
+      return { LAB_PASSWORD: current().password };
+    },
+    writeConfig: (name, certificates) => current().writeConfig(name, certificates),
+    close: async () => current().close(),
+  };
+}
+
+/** The --json output of a pass command. */
+export const passResult = (out: string): PassResult => JSON.parse(out) as PassResult;
 
 /** Runs the CLI in-process; returns exit code, stdout and stderr. */
 export async function cli(argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string; err: string }> {

@@ -2,25 +2,17 @@
 // leaves the new certificate installed.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PassResult } from '../../src/engine/agentTypes.js';
+import { describe, expect, it } from 'vitest';
 import { hasOpenssl } from '../helpers/tools.js';
-import { cli, keyMatchesCert, startAgentLab } from './agentLab.js';
-import type { AgentLab } from './agentLab.js';
+import { cli, keyMatchesCert, passResult, useAgentLab } from './agentLab.js';
 
 describe.skipIf(!hasOpenssl)('enroll --wait and deploy hooks', () => {
-  let env: AgentLab;
-  let vars: NodeJS.ProcessEnv;
-  beforeAll(async () => {
-    env = await startAgentLab();
-    vars = { LAB_PASSWORD: env.password };
-  });
-  afterAll(async () => env?.close());
+  const env = useAgentLab();
 
   it('enroll --wait installs a request approved while it waits (exit 0)', async () => {
     const config = env.writeConfig('wait', [{ id: 'w', template: 'TestPending' }]);
     const issuesBefore = env.lab.requestLog().filter((e) => e.operation === 'Issue').length;
-    const running = cli(['--config', config, '--json', 'enroll', '--wait', '20'], vars);
+    const running = cli(['--config', config, '--json', 'enroll', '--wait', '20'], env.vars);
     let requestId: string | undefined;
     for (let i = 0; i < 100 && requestId === undefined; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -30,13 +22,13 @@ describe.skipIf(!hasOpenssl)('enroll --wait and deploy hooks', () => {
     await env.lab.approve(requestId!);
     const result = await running;
     expect(result.code, result.err).toBe(0);
-    expect((JSON.parse(result.out) as PassResult).certificates[0]).toMatchObject({ action: 'enroll', outcome: 'issued', requestId, generation: 1 });
+    expect(passResult(result.out).certificates[0]).toMatchObject({ action: 'enroll', outcome: 'issued', requestId, generation: 1 });
     expect(env.lab.requestLog().filter((e) => e.operation === 'Issue')).toHaveLength(issuesBefore + 1);
   });
 
   it('enroll --wait gives up after the time with exit 5 and keeps the request pending', async () => {
     const config = env.writeConfig('nowait', [{ id: 'n', template: 'TestPending' }]);
-    const result = await cli(['--config', config, 'enroll', '--wait', '1'], vars);
+    const result = await cli(['--config', config, 'enroll', '--wait', '1'], env.vars);
     expect(result.code, result.err).toBe(5);
     expect(existsSync(join(dirname(config), 'state/certs/n/pending/meta.json'))).toBe(true);
   });
@@ -48,9 +40,9 @@ describe.skipIf(!hasOpenssl)('enroll --wait and deploy hooks', () => {
       { id: 'good', template: 'TestInstant', deploy: [`touch ${marker}`] },
     ]);
     const dir = dirname(config);
-    const result = await cli(['--config', config, '--json', 'enroll'], vars);
+    const result = await cli(['--config', config, '--json', 'enroll'], env.vars);
     expect(result.code, result.err).toBe(6);
-    const certificates = (JSON.parse(result.out) as PassResult).certificates;
+    const certificates = passResult(result.out).certificates;
     expect(certificates.find((c) => c.id === 'bad')).toMatchObject({ outcome: 'issued', generation: 1, error: { code: 'HOOK_FAILED' } });
     expect(certificates.find((c) => c.id === 'good')).toMatchObject({ outcome: 'issued', error: null, exitCode: 0 });
     expect(keyMatchesCert(join(dir, 'out/bad.pem'), join(dir, 'out/bad.key'))).toBe(true);

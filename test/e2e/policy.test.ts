@@ -4,23 +4,16 @@
 // with every CEP down the cached policy still serves a renewal.
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openAgentRuntime } from '../../src/cli/agentRuntime.js';
 import type { CachedPolicyFile } from '../../src/engine/cachedPolicy.js';
 import type { PassResult } from '../../src/engine/agentTypes.js';
 import { captureContext } from '../helpers/cliContext.js';
 import { hasOpenssl } from '../helpers/tools.js';
-import { CEP_CERTIFICATE, CEP_USERNAME, CES_CERTIFICATE, CES_USERNAME, cli, readJson, startAgentLab } from './agentLab.js';
-import type { AgentLab } from './agentLab.js';
+import { CEP_CERTIFICATE, CEP_USERNAME, CES_CERTIFICATE, CES_USERNAME, cli, passResult, readJson, useAgentLab } from './agentLab.js';
 
 describe.skipIf(!hasOpenssl)('policy step', () => {
-  let env: AgentLab;
-  let vars: NodeJS.ProcessEnv;
-  beforeAll(async () => {
-    env = await startAgentLab();
-    vars = { LAB_PASSWORD: env.password };
-  });
-  afterAll(async () => env?.close());
+  const env = useAgentLab();
 
   const policyFile = (dir: string): CachedPolicyFile => {
     const names = readdirSync(join(dir, 'state/policy'));
@@ -33,14 +26,14 @@ describe.skipIf(!hasOpenssl)('policy step', () => {
     const config = env.writeConfig('merge', [{ id: 'm', template: 'TestInstant' }]);
     const dir = dirname(config);
     const before = policyRequests().length;
-    expect((await cli(['--config', config, 'enroll'], vars)).code).toBe(0);
+    expect((await cli(['--config', config, 'enroll'], env.vars)).code).toBe(0);
     const first = policyRequests().slice(before);
     expect(first.map((e) => e.endpoint)).toEqual([CEP_USERNAME]);
     let cached = policyFile(dir);
     expect(cached.policyId).toBe(env.lab.policyId);
     expect(cached.sources.map((s) => s.url)).toEqual([env.lab.endpoint(CEP_USERNAME).url]);
 
-    const thumbprint = (JSON.parse((await cli(['--config', config, '--json', 'renew', '--force'], vars)).out) as PassResult).certificates[0]!.previousThumbprint;
+    const thumbprint = passResult((await cli(['--config', config, '--json', 'renew', '--force'], env.vars)).out).certificates[0]!.previousThumbprint;
     const second = policyRequests().slice(before + first.length);
     expect(second).toEqual([expect.objectContaining({ endpoint: CEP_CERTIFICATE, auth: 'certificate', clientCertThumbprint: thumbprint })]);
     cached = policyFile(dir);
@@ -52,9 +45,9 @@ describe.skipIf(!hasOpenssl)('policy step', () => {
   it('a forced refresh sends lastUpdate and keeps the cached templates when the server says nothing changed', async () => {
     const config = env.writeConfig('refresh', [{ id: 'f', template: 'TestInstant' }]);
     const dir = dirname(config);
-    expect((await cli(['--config', config, 'enroll'], vars)).code).toBe(0);
+    expect((await cli(['--config', config, 'enroll'], env.vars)).code).toBe(0);
     const before = policyFile(dir);
-    const context = { ...captureContext({ env: { ...process.env, ...vars } }), globals: { config, json: false, verbose: false, quiet: true } };
+    const context = { ...captureContext({ env: { ...process.env, ...env.vars } }), globals: { config, json: false, verbose: false, quiet: true } };
     const runtime = await openAgentRuntime(context, { hooks: null, now: () => Date.now() + 1000 });
     try {
       const result = await runtime.agent.runPass({ operation: 'pulse' });
@@ -69,7 +62,7 @@ describe.skipIf(!hasOpenssl)('policy step', () => {
     // the username CEP's contribution, templates and all, is kept as it was.
     expect(certificate(after)?.templates.length).toBeGreaterThan(0);
     expect(username(after)).toEqual(username(before));
-    const context2 = { ...captureContext({ env: { ...process.env, ...vars } }), globals: { config, json: false, verbose: false, quiet: false } };
+    const context2 = { ...captureContext({ env: { ...process.env, ...env.vars } }), globals: { config, json: false, verbose: false, quiet: false } };
     const runtime2 = await openAgentRuntime(context2, { hooks: null, now: () => Date.now() + 2000 });
     try {
       await runtime2.agent.runPass({ operation: 'pulse' });
@@ -84,11 +77,11 @@ describe.skipIf(!hasOpenssl)('policy step', () => {
 
   it('renews from the cached policy when every CEP is down', async () => {
     const config = env.writeConfig('down', [{ id: 'd', template: 'TestInstant' }]);
-    expect((await cli(['--config', config, 'enroll'], vars)).code).toBe(0);
+    expect((await cli(['--config', config, 'enroll'], env.vars)).code).toBe(0);
     await env.lab.setFault(CEP_USERNAME, { kind: 'http500' });
     await env.lab.setFault(CEP_CERTIFICATE, { kind: 'malformed' });
     try {
-      const context = { ...captureContext({ env: { ...process.env, ...vars } }), globals: { config, json: false, verbose: false, quiet: false } };
+      const context = { ...captureContext({ env: { ...process.env, ...env.vars } }), globals: { config, json: false, verbose: false, quiet: false } };
       const runtime = await openAgentRuntime(context, { hooks: null });
       let result: PassResult;
       try {

@@ -3,39 +3,29 @@
 // archived, output files replaced by rename; and the renewal window with 120 s certificates.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PassResult } from '../../src/engine/agentTypes.js';
+import { describe, expect, it } from 'vitest';
 import { hasOpenssl, openssl } from '../helpers/tools.js';
-import { CEP_CERTIFICATE, CES_CERTIFICATE, cli, keyMatchesCert, startAgentLab } from './agentLab.js';
-import type { AgentLab } from './agentLab.js';
+import { CEP_CERTIFICATE, CES_CERTIFICATE, cli, keyMatchesCert, passResult, useAgentLab } from './agentLab.js';
 
 const pubkey = (file: string) => openssl(['x509', '-in', file, '-noout', '-pubkey']).stdout;
 const field = (file: string, what: string) => openssl(['x509', '-in', file, '-noout', `-${what}`]).stdout.trim();
-const parse = (out: string) => JSON.parse(out) as PassResult;
-
 describe.skipIf(!hasOpenssl)('renew', () => {
-  let env: AgentLab;
-  let vars: NodeJS.ProcessEnv;
-  beforeAll(async () => {
-    env = await startAgentLab();
-    vars = { LAB_PASSWORD: env.password };
-  });
-  afterAll(async () => env?.close());
+  const env = useAgentLab();
 
   it('renew --force renews through the certificate CES with the old certificate as TLS client certificate, new key, old generation archived, outputs replaced by rename', async () => {
     const config = env.writeConfig('force', [{ id: 'kbr', template: 'TestInstant' }]);
     const dir = dirname(config);
-    const enrolled = await cli(['--config', config, '--json', 'enroll'], vars);
+    const enrolled = await cli(['--config', config, '--json', 'enroll'], env.vars);
     expect(enrolled.code, enrolled.err).toBe(0);
-    const first = parse(enrolled.out).certificates[0]!;
+    const first = passResult(enrolled.out).certificates[0]!;
     expect(first).toMatchObject({ outcome: 'issued', generation: 1 });
     const certFile = join(dir, 'out/kbr.pem');
     const keyFile = join(dir, 'out/kbr.key');
     const before = { subject: field(certFile, 'subject'), serial: field(certFile, 'serial'), pubkey: pubkey(certFile), certInode: statSync(certFile).ino, keyInode: statSync(keyFile).ino };
 
-    const renewed = await cli(['--config', config, '--json', 'renew', '--force'], vars);
+    const renewed = await cli(['--config', config, '--json', 'renew', '--force'], env.vars);
     expect(renewed.code, renewed.err).toBe(0);
-    const result = parse(renewed.out).certificates[0]!;
+    const result = passResult(renewed.out).certificates[0]!;
     expect(result).toMatchObject({ action: 'renew', outcome: 'issued', generation: 2, previousThumbprint: first.thumbprint, endpoint: env.lab.endpoint(CES_CERTIFICATE).url });
 
     const issue = env.lab.requestLog().filter((e) => e.operation === 'Issue').at(-1)!;
@@ -61,13 +51,13 @@ describe.skipIf(!hasOpenssl)('renew', () => {
   it('renew --force --reuse-key keeps the key', async () => {
     const config = env.writeConfig('reuse', [{ id: 'same', template: 'TestInstant' }]);
     const dir = dirname(config);
-    expect((await cli(['--config', config, 'enroll'], vars)).code).toBe(0);
+    expect((await cli(['--config', config, 'enroll'], env.vars)).code).toBe(0);
     const certFile = join(dir, 'out/same.pem');
     const key = readFileSync(join(dir, 'out/same.key'), 'utf8');
     const serial = field(certFile, 'serial');
-    const renewed = await cli(['--config', config, '--json', 'renew', '--force', '--reuse-key'], vars);
+    const renewed = await cli(['--config', config, '--json', 'renew', '--force', '--reuse-key'], env.vars);
     expect(renewed.code, renewed.err).toBe(0);
-    expect(parse(renewed.out).certificates[0]).toMatchObject({ action: 'renew', outcome: 'issued', generation: 2 });
+    expect(passResult(renewed.out).certificates[0]).toMatchObject({ action: 'renew', outcome: 'issued', generation: 2 });
     expect(field(certFile, 'serial')).not.toBe(serial);
     expect(readFileSync(join(dir, 'out/same.key'), 'utf8')).toBe(key);
     expect(keyMatchesCert(certFile, join(dir, 'out/same.key'))).toBe(true);
@@ -75,21 +65,21 @@ describe.skipIf(!hasOpenssl)('renew', () => {
 
   it('with 120 s certificates and a 40 s renewal period, renew does nothing before the window and renews inside it', async () => {
     const config = env.writeConfig('window', [{ id: 'win', template: 'TestKBR' }]);
-    const enrolled = await cli(['--config', config, '--json', 'enroll'], vars);
+    const enrolled = await cli(['--config', config, '--json', 'enroll'], env.vars);
     expect(enrolled.code, enrolled.err).toBe(5);
-    await env.lab.approve(parse(enrolled.out).certificates[0]!.requestId!);
-    expect((await cli(['--config', config, 'retrieve'], vars)).code).toBe(0);
+    await env.lab.approve(passResult(enrolled.out).certificates[0]!.requestId!);
+    expect((await cli(['--config', config, 'retrieve'], env.vars)).code).toBe(0);
     const issuesBefore = env.lab.requestLog().filter((e) => e.operation === 'Issue').length;
 
     // Window = notAfter − 40 s, but never before half the lifetime: it opens 80 s after issuance.
-    const early = await cli(['--config', config, '--json', 'renew'], { ...vars, AUTOENROLL_TEST_CLOCK: '+30s' });
+    const early = await cli(['--config', config, '--json', 'renew'], { ...env.vars, AUTOENROLL_TEST_CLOCK: '+30s' });
     expect(early.code, early.err).toBe(0);
-    expect(parse(early.out).certificates[0]).toMatchObject({ action: 'none', outcome: 'nothing-due', status: 'VALID', generation: 1 });
+    expect(passResult(early.out).certificates[0]).toMatchObject({ action: 'none', outcome: 'nothing-due', status: 'VALID', generation: 1 });
     expect(env.lab.requestLog().filter((e) => e.operation === 'Issue')).toHaveLength(issuesBefore);
 
-    const inside = await cli(['--config', config, '--json', 'renew'], { ...vars, AUTOENROLL_TEST_CLOCK: '+90s' });
+    const inside = await cli(['--config', config, '--json', 'renew'], { ...env.vars, AUTOENROLL_TEST_CLOCK: '+90s' });
     expect(inside.code, inside.err).toBe(0);
-    expect(parse(inside.out).certificates[0]).toMatchObject({ action: 'renew', planned: 'renew/in-window', outcome: 'issued', generation: 2 });
+    expect(passResult(inside.out).certificates[0]).toMatchObject({ action: 'renew', planned: 'renew/in-window', outcome: 'issued', generation: 2 });
     expect(env.lab.requestLog().filter((e) => e.operation === 'Issue').at(-1)).toMatchObject({ endpoint: CES_CERTIFICATE, auth: 'certificate' });
   });
 });
