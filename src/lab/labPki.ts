@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KeyUsageBit, OID, buildName, issueCertificate } from './ca.js';
-import { generateRsaKey, signingKeyFromPem } from './labKeys.js';
+import { generateEcKey, signingKeyFromPem } from './labKeys.js';
 import type { SigningKey } from './labKeys.js';
 import { writeFileAtomic } from './atomicFile.js';
 
@@ -54,7 +54,7 @@ async function loadOrCreateCa(pkiDir: string, file: string, commonName: string, 
     const x509 = new X509Certificate(certPem);
     if (new Date(x509.validTo).getTime() > Date.now()) return material(commonName, x509, keyPem);
   }
-  const key = await generateRsaKey(2048);
+  const key = await generateEcKey();
   const signingKey = await signingKeyFromPem(key.privateKeyPem);
   const now = Date.now();
   const spec = {
@@ -87,7 +87,7 @@ async function loadOrCreateTls(pkiDir: string, root: LabCaMaterial): Promise<{ c
       return { certPem, keyPem: await readFile(keyPath, 'utf8') };
     }
   }
-  const key = await generateRsaKey(2048);
+  const key = await generateEcKey();
   const now = Date.now();
   const der = await issueCertificate(
     {
@@ -98,7 +98,8 @@ async function loadOrCreateTls(pkiDir: string, root: LabCaMaterial): Promise<{ c
       spkiDer: key.spkiDer,
       notBefore: new Date(now - BACKDATE_MS),
       notAfter: new Date(now + TLS_VALIDITY_MS),
-      keyUsageBits: [KeyUsageBit.digitalSignature, KeyUsageBit.keyEncipherment],
+      // ECDSA key: TLS only signs with it (no key transport), so digitalSignature alone.
+      keyUsageBits: [KeyUsageBit.digitalSignature],
       extendedKeyUsages: [OID.serverAuth],
       dnsNames: ['localhost'],
       ipAddresses: ['127.0.0.1'],
