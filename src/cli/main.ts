@@ -165,7 +165,7 @@ export function buildProgram(context: Omit<CommandContext, 'globals'>, onExit: (
           .command(verb)
           .description(`${verb} the autoenroll service (systemd, launchd or Windows service)`)
           .option('--dry-run', 'print what would be written and run, change nothing', false)
-          .option('--unit-dir <dir>', 'where to write the unit/plist and only print the activation commands (default: the OS location, activated)')
+          .option('--unit-dir <dir>', 'where to write the unit, plist or task XML and only print the activation commands (default: the OS location, activated)')
           // The three verbs share one module; this tells it which one ran.
           .addOption(new Option('--verb <verb>').default(verb).hideHelp())
           .action(dispatch(() => import('./commands/service.js')));
