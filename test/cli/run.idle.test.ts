@@ -2,38 +2,24 @@
 // request (lab log) and under 1% CPU (measured from /proc) over a 60 s observation — and
 // `autoenroll pulse --wait` (the built CLI) makes it fetch the policy within 2 s and prints the
 // pass result. Then SIGTERM stops it cleanly. Long test (~70 s of real time).
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readLiveStatus } from '../../src/daemon/controlClient.js';
 import type { PassResult } from '../../src/engine/agentTypes.js';
-import { CLI, cpuTimeMs, rssBytes, startService, startServiceLab } from '../daemon/helpers/serviceLab.js';
-import type { ServiceLab, ServiceProcess } from '../daemon/helpers/serviceLab.js';
+import { cpuTimeMs, rssBytes } from '../daemon/helpers/serviceLab.js';
+import { runBuiltCli as cli, useRunFixture } from './runHelpers.js';
 
 const OBSERVE_MS = 60_000;
 
-function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env }, (error, out, err) => resolve({ code: error ? (error.code as number) : 0, out, err }));
-  });
-}
-
 describe.skipIf(process.platform !== 'linux')('autoenroll run: idle, pulse over the control socket, clean stop', () => {
-  let lab: ServiceLab;
-  let service: ServiceProcess | undefined;
-  beforeAll(async () => {
-    lab = await startServiceLab();
-  });
-  afterAll(async () => {
-    await service?.stop('SIGKILL');
-    await lab?.close();
-  });
+  const run = useRunFixture();
 
   it('sleeps without requests or CPU, answers pulse --wait within 2 s, and stops on SIGTERM', async () => {
+    const { lab } = run;
     const config = lab.writeConfig('idle', { id: 'far', template: 'SvcLong' });
     const stateDir = path.join(path.dirname(config), 'state');
-    service = startService(config, lab.env);
+    const service = run.startService(config);
     const pid = service.child.pid!;
     await service.waitForEvent('pass.finished', 30_000);
     // Let start-up work (JIT, GC after the first pass) settle before measuring.

@@ -6,27 +6,19 @@
 // Long test (~3.5 min of real time): the lifetimes are the ones the acceptance names.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
 import type { LabLogEntry } from '../../src/lab/lab.js';
 import { hasOpenssl, openssl } from '../helpers/tools.js';
-import { startService, startServiceLab } from '../daemon/helpers/serviceLab.js';
-import type { ServiceLab, ServiceProcess } from '../daemon/helpers/serviceLab.js';
+import { useRunFixture } from './runHelpers.js';
 
 const RENEWAL_MS = 40_000;
 
 describe.skipIf(process.platform === 'win32')('autoenroll run: automatic key-based renewal (120 s certificates, 40 s renewal period)', () => {
-  let lab: ServiceLab;
-  let service: ServiceProcess | undefined;
-  beforeAll(async () => {
-    lab = await startServiceLab();
-  });
-  afterAll(async () => {
-    await service?.stop('SIGKILL');
-    await lab?.close();
-  });
+  const run = useRunFixture();
 
   it('renews twice by itself, each time inside the window, with no request in between', async () => {
+    const { lab } = run;
     const hookScript = path.join(lab.work, 'record-deploy.mjs');
     const hookLog = path.join(lab.work, 'deploys.jsonl');
     writeFileSync(
@@ -38,7 +30,7 @@ describe.skipIf(process.platform === 'win32')('autoenroll run: automatic key-bas
     const config = lab.writeConfig('renewal', { id: 'svc', template: 'SvcKBR', deploy: [`${process.execPath} ${hookScript} ${hookLog}`] });
     const dir = path.dirname(config);
     const startedAt = Date.now();
-    service = startService(config, lab.env);
+    const service = run.startService(config);
 
     await service.waitForEvent('certificate.issued', 30_000);
     await service.waitForEvent('certificate.renewed', 150_000, 1);

@@ -1,35 +1,24 @@
 // `autoenroll run` and its signals (the built CLI): SIGHUP re-reads the configuration (a broken
 // one is refused and the old one kept), a second service on the same state folder is refused,
 // SIGTERM stops cleanly.
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readLiveStatus } from '../../src/daemon/controlClient.js';
-import { CLI, startService, startServiceLab } from '../daemon/helpers/serviceLab.js';
-import type { ServiceLab, ServiceProcess } from '../daemon/helpers/serviceLab.js';
+import { runBuiltCli, useRunFixture } from './runHelpers.js';
 
 describe.skipIf(process.platform === 'win32')('autoenroll run: signals', () => {
-  let lab: ServiceLab;
-  let service: ServiceProcess | undefined;
-  beforeAll(async () => {
-    lab = await startServiceLab();
-  });
-  afterAll(async () => {
-    await service?.stop('SIGKILL');
-    await lab?.close();
-  });
+  const run = useRunFixture();
 
   it('reloads on SIGHUP, keeps the old config when the new one is broken, refuses a second service', async () => {
+    const { lab } = run;
     const config = lab.writeConfig('signals', { id: 'web', template: 'SvcLong' });
     const stateDir = path.join(path.dirname(config), 'state');
-    service = startService(config, lab.env);
+    const service = run.startService(config);
     await service.waitForEvent('pass.finished', 30_000);
 
     // A second service on the same state folder is refused (the control socket answers).
-    const second = await new Promise<{ code: number; err: string }>((resolve) =>
-      execFile(process.execPath, [CLI, 'run', '--config', config], { env: lab.env }, (error, _out, err) => resolve({ code: error ? Number(error.code) : 0, err })),
-    );
+    const second = await runBuiltCli(['run', '--config', config], lab.env);
     expect(second.code).toBe(1);
     expect(second.err).toContain('SERVICE_ALREADY_RUNNING');
 
