@@ -24,6 +24,7 @@ import { loadEndpointMemory, saveEndpointMemory } from './endpointMemory.js';
 import { managedClientCertificate } from './managedCertificate.js';
 import type { CircuitBreaker } from '../transport/circuitBreaker.js';
 import { readSnapshot, recoverTurn } from './turnRecovery.js';
+import { recordingStore } from './turnWrites.js';
 
 /** How long a pass waits for another process holding a certificate's lock. */
 const LOCK_WAIT_MS = 30_000;
@@ -137,11 +138,12 @@ export function createAgent(deps: AgentDeps): Agent {
     // Certificates are independent (one lock each) and a turn mostly waits on fsync and the
     // network, so a few run at once; results keep the config's order.
     const results: CertificateResult[] = new Array<CertificateResult>(selected.length);
+    const afterTurns = new Map<string, CertificateSnapshot>();
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < selected.length && !options.signal?.aborted) {
         const index = next++;
-        results[index] = await certificateTurn(ctx, selected[index] as CertificateConfig, options, policy);
+        results[index] = await certificateTurn(ctx, selected[index] as CertificateConfig, options, policy, afterTurns);
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, selected.length) }, worker));
@@ -149,7 +151,9 @@ export function createAgent(deps: AgentDeps): Agent {
 
     // The plan after the pass: display state, renewal instant, next event, and when to wake.
     const nowMs = deps.now();
-    const snapshots = await Promise.all(config.certificates.map((c) => readSnapshot(c, store.certificate(c.id)).catch(() => null)));
+    const snapshots = await Promise.all(
+      config.certificates.map((c) => afterTurns.get(c.id) ?? readSnapshot(c, store.certificate(c.id)).catch(() => null)),
+    );
     const password = hasPasswordCredentials(config);
     const inputs = snapshots.filter((s): s is CertificateSnapshot => s !== null).map((s) => certificatePlanInput(s, policy.views, password));
     const after = plan({ hostId: deps.hostId, policy: stepFreshness(policy, operation !== undefined), certificates: inputs }, nowMs, { schedule });
@@ -189,6 +193,7 @@ export function createAgent(deps: AgentDeps): Agent {
     certificate: CertificateConfig,
     options: PassOptions,
     policy: PolicyStepResult,
+    afterTurns: Map<string, CertificateSnapshot>,
   ): Promise<CertificateResult> {
     const { views, error: policyError } = policy;
     const id = certificate.id;
@@ -212,7 +217,8 @@ export function createAgent(deps: AgentDeps): Agent {
       outputs: [],
       warnings: [],
     };
-    const certStore = store.certificate(id);
+    const recorder = recordingStore(store.certificate(id));
+    const certStore = recorder.store;
     let release: (() => Promise<void>) | undefined;
     let snapshot: CertificateSnapshot | undefined;
     let action: ActionTaken = 'none';
@@ -275,6 +281,17 @@ export function createAgent(deps: AgentDeps): Agent {
       if (execution) {
         execution = await waitWhilePending(ctx, turn, execution, options);
         applyExecution(result, execution);
+      }
+      // Known only when the turn ended normally and every store call it made succeeded.
+      const current = execution?.outcome === 'issued' ? execution.current : snapshot.current;
+      if (!recorder.writes.unknown && current !== undefined) {
+        const { writes } = recorder;
+        afterTurns.set(id, {
+          config: certificate,
+          state: writes.state ?? snapshot.state,
+          current,
+          pending: writes.pending !== undefined ? writes.pending : snapshot.pending,
+        });
       }
     } catch (caught) {
       const error = caught instanceof AutoenrollError ? caught : new InternalError(`${(caught as Error).message}`, 'INTERNAL', { cause: caught });

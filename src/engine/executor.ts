@@ -33,7 +33,7 @@ import { queryCes, submitToCes } from './cesClient.js';
 import type { CesAnswer, CesCall, CesEndpoint } from './cesClient.js';
 import type { EndpointCredential } from './endpointCredential.js';
 import type { EngineGenerationMeta, InstallContext } from './issuance.js';
-import type { CertificateSnapshot } from './plannerInput.js';
+import type { CertificateSnapshot, CurrentCertificate } from './plannerInput.js';
 import { casOfTemplate, enrollmentCandidates, issuingCa, locateTemplate } from './policyLookup.js';
 import type { LocatedTemplate } from './policyLookup.js';
 import { buildEnrollmentRequest, buildKeyRenewalRequest, publicKeySpkiOfPem } from './requestBuilder.js';
@@ -68,6 +68,8 @@ export interface ExecutionResult {
   outcome: 'issued' | 'pending' | 'failed';
   error: AutoenrollError | null;
   generation: Generation | null;
+  /** When issued: the new generation with its parsed certificate. */
+  current?: CurrentCertificate;
   previousThumbprint: string | null;
   requestId: string | null;
   endpoint: string | null;
@@ -202,6 +204,7 @@ async function actOnAnswer(ctx: ExecutorContext, turn: Turn, a: Answered, result
   });
   result.outcome = 'issued';
   result.generation = installed.generation;
+  result.current = installed.current;
   result.previousThumbprint = current?.meta.thumbprintSha1 ?? null;
   result.outputs = installed.outputs;
   result.error = installed.hookError;
@@ -463,6 +466,7 @@ export async function executeRetrieve(ctx: ExecutorContext, turn: Turn): Promise
   });
   result.outcome = 'issued';
   result.generation = installed.generation;
+  result.current = installed.current;
   result.previousThumbprint = current?.meta.thumbprintSha1 ?? null;
   result.outputs = installed.outputs;
   result.error = installed.hookError;

@@ -15,6 +15,7 @@ import { crashPoint } from '../store/crashPoint.js';
 import type { CertificateState, Generation, GenerationMeta } from '../store/stateModel.js';
 import type { CertificateStore } from '../store/storeTypes.js';
 import type { AgentHooks, DeployEvent, SecretResolver } from './agentTypes.js';
+import type { CurrentCertificate } from './plannerInput.js';
 import { afterIssued } from './stateUpdates.js';
 
 /** GenerationMeta plus the digest of the request it answers, so recovery can tell a finished submission. */
@@ -55,6 +56,8 @@ export interface InstallInput {
 
 export interface Installed {
   generation: Generation;
+  /** The committed generation with its certificate as verified here (for the plan after the pass). */
+  current: CurrentCertificate;
   outputs: string[];
   hookError: AutoenrollError | null;
 }
@@ -108,7 +111,7 @@ export async function installIssued(ctx: InstallContext, input: InstallInput): P
   crashPoint('engine:previous-archived');
 
   const hookError = await runDeployHook(ctx, config, generation, outputs, input.previous?.meta.thumbprintSha1 ?? null);
-  return { generation, outputs, hookError };
+  return { generation, current: { generation, certDer: material.leafDer, description: d }, outputs, hookError };
 }
 
 /** Writes the configured output files from a committed generation (PFX built when configured). */
