@@ -247,7 +247,8 @@ async function submit(ctx: ExecutorContext, turn: Turn, s: Submission): Promise<
         });
         crashPoint('engine:submitting-written');
       },
-      (target, raw) => saveAnswer(ctx.nowMs, store, { requestDigest, operation: 'issue', endpointUrl: raw.url, caId: target.caId, auth: authOf(target) }, raw),
+      // request.der was written by writeSubmitting above, in this turn, under the lock.
+      (target, raw) => saveAnswer(ctx.nowMs, store, { requestDigest, operation: 'issue', endpointUrl: raw.url, caId: target.caId, auth: authOf(target) }, raw, requestDigest),
     ));
   } catch (error) {
     if (error instanceof EnrollmentDenied) crashPoint('engine:answer-received');
@@ -427,7 +428,8 @@ export async function executeRetrieve(ctx: ExecutorContext, turn: Turn): Promise
       answer = await queryCes(cesCall(ctx, current), endpoint, meta.requestId, async (raw, outcome) => {
         // "Still pending" decides nothing: it is not saved, the next poll asks again.
         if (!(outcome instanceof EnrollmentDenied) && outcome.kind === 'pending') return;
-        await saveAnswer(ctx.nowMs, store, { requestDigest, operation: 'query', endpointUrl: raw.url, ...(meta.caId !== undefined ? { caId: meta.caId } : {}), auth: meta.auth }, raw);
+        // requestDigest is of the request.der this turn read under the lock.
+        await saveAnswer(ctx.nowMs, store, { requestDigest, operation: 'query', endpointUrl: raw.url, ...(meta.caId !== undefined ? { caId: meta.caId } : {}), auth: meta.auth }, raw, requestDigest);
       });
     }
   } catch (error) {

@@ -139,9 +139,7 @@ export async function installGenerationOutputs(
 
 /** Moves every live generation other than the current one to the archive (kept for rollback). */
 export async function archivePrevious(store: CertificateStore, currentNumber: number): Promise<void> {
-  for (const g of await store.listGenerations()) {
-    if (!g.archived && g.number !== currentNumber) await store.archive(g.number);
-  }
+  await store.archiveAllBut(currentNumber);
 }
 
 export async function runDeployHook(

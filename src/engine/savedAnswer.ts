@@ -17,9 +17,13 @@ export async function saveAnswer(
   store: CertificateStore,
   record: Omit<AnswerRecord, 'httpStatus' | 'receivedAt'>,
   raw: RawCesAnswer,
+  requestDigestOnDisk?: string,
 ): Promise<void> {
   try {
-    await store.writeAnswer({ record: { ...record, httpStatus: raw.status, receivedAt: new Date(nowMs()).toISOString() }, body: raw.body });
+    await store.writeAnswer(
+      { record: { ...record, httpStatus: raw.status, receivedAt: new Date(nowMs()).toISOString() }, body: raw.body },
+      requestDigestOnDisk !== undefined ? { requestDigestOnDisk } : {},
+    );
   } catch (error) {
     throw new InternalError(
       `the answer of ${raw.url} could not be saved (${(error as Error).message}); the request is kept and the next run asks again`,

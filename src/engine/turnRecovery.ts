@@ -38,7 +38,8 @@ export interface TurnRecovery {
 export async function recoverTurn(ctx: Pick<InstallContext, 'resolveSecret' | 'hooks' | 'logger'>, config: CertificateConfig, store: CertificateStore): Promise<TurnRecovery> {
   const report = await store.recover(config.output);
   const actions = [...report.actions];
-  const current = await store.current();
+  // The number recovery settled on, read straight from its folder (no second pointer resolution).
+  const current = report.currentNumber === null ? null : await store.generation(report.currentNumber);
   let submitting = await store.readSubmitting();
   if (submitting && current && answersSubmission(current.meta as EngineGenerationMeta, submitting)) {
     await store.clearSubmitting();

@@ -42,6 +42,7 @@ export function recordingStore(store: CertificateStore): { store: CertificateSto
     commitGeneration: (input: Parameters<CertificateStore['commitGeneration']>[0]) => watch(store.commitGeneration(input)),
     installOutputs: (...args: Parameters<CertificateStore['installOutputs']>) => watch(store.installOutputs(...args)),
     archive: (number: number) => watch(store.archive(number)),
+    archiveAllBut: (currentNumber: number) => watch(store.archiveAllBut(currentNumber)),
   } satisfies Partial<CertificateStore>);
   return { store: recorded, writes };
 }

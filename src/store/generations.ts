@@ -171,6 +171,29 @@ export async function archiveGeneration(certDir: string, number: number): Promis
 }
 
 /**
+ * Moves every complete live generation other than `currentNumber` to the archive; the caller read
+ * `currentNumber` under the certificate's lock. One readdir when there is nothing to move (the
+ * usual case), instead of listing and reading every live and archived generation. Both folders
+ * are fsynced once after the renames: a crash before that leaves a generation live, and the next
+ * turn archives it again.
+ */
+export async function archiveAllBut(certDir: string, currentNumber: number): Promise<number[]> {
+  const paths = layout(certDir);
+  const moved: number[] = [];
+  for (const number of await liveNumbers(certDir)) {
+    if (number === currentNumber || !(await isComplete(paths.live(number)))) continue;
+    if (moved.length === 0) await ensureDir(paths.archive);
+    await rename(paths.live(number), paths.archived(number));
+    moved.push(number);
+  }
+  if (moved.length > 0) {
+    await syncDir(paths.archive);
+    await syncDir(paths.generations);
+  }
+  return moved;
+}
+
+/**
  * Makes `number` current again. Newer live generations are archived first, then the pointer is
  * flipped: a crash in between leaves `number` as the newest complete live generation, which is
  * what recovery then points at, so the rollback completes instead of being undone.

@@ -125,10 +125,11 @@ async function removeIfPresent(file: string): Promise<boolean> {
 }
 
 /** Saves a CES answer beside the request it answers (one atomic file), before it is acted on. */
-export async function writeAnswer(certDir: string, answer: SavedAnswer): Promise<void> {
+export async function writeAnswer(certDir: string, answer: SavedAnswer, options: { requestDigestOnDisk?: string } = {}): Promise<void> {
   const f = files(certDir);
-  const requestDer = await readOptional(f.request);
-  if (requestDer === null || sha256Hex(requestDer) !== answer.record.requestDigest) {
+  const known = options.requestDigestOnDisk !== undefined && options.requestDigestOnDisk === answer.record.requestDigest;
+  const requestDer = known ? null : await readOptional(f.request);
+  if (!known && (requestDer === null || sha256Hex(requestDer) !== answer.record.requestDigest)) {
     throw new InternalError(`an answer from ${answer.record.endpointUrl} does not belong to the request recorded in ${f.dir}`, 'STATE_ANSWER_WITHOUT_REQUEST');
   }
   await writeJsonAtomic(f.answer, { ...answer.record, body: answer.body }, { mode: 0o600, crashLabel: 'answer' });

@@ -37,6 +37,7 @@ export async function recoverCertificate(certDir: string, id: string, outputs?: 
     pendingCleared: false,
     submissionInFlight: false,
     outputsStale: false,
+    currentNumber: null,
     actions: [],
   };
 
@@ -68,6 +69,7 @@ export async function recoverCertificate(certDir: string, id: string, outputs?: 
     report.actions.push(`current pointer ${generationName(pointer)} named no complete generation: removed`);
   }
 
+  report.currentNumber = currentNumber;
   const current = currentNumber !== null ? await readMeta(paths.live(currentNumber)) : null;
   const pending = await readPending(certDir).catch(() => null);
   if (pending && current?.requestId !== undefined && current.requestId === pending.meta.requestId) {

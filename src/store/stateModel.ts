@@ -190,6 +190,8 @@ export interface RecoveryReport {
   submissionInFlight: boolean;
   /** The output files were installed from an older generation than the current one (reinstall them). */
   outputsStale: boolean;
+  /** The current generation after the repair (null: none), so the caller need not resolve the pointer again. */
+  currentNumber: number | null;
   /** One line per action, for logs. */
   actions: string[];
 }

@@ -9,9 +9,11 @@ import type { OutputConfig } from '../config/types.js';
 import { InternalError } from '../errors.js';
 import { ensureDir, readJsonFile, writeJsonAtomic } from './atomicFile.js';
 import {
+  archiveAllBut,
   archiveGeneration,
   commitGeneration,
   currentNumber,
+  newestComplete,
   layout,
   listGenerations,
   readGenerationAt,
@@ -119,7 +121,8 @@ function certificateStore(id: string, dir: string): CertificateStore {
         const meta = await readMeta(layout(dir).live(pointer));
         if (meta !== null) return { number: pointer, meta };
       }
-      const number = await currentNumber(dir);
+      // No pointer: the newest complete generation, as currentNumber would find it without reading the pointer again.
+      const number = pointer === null ? await newestComplete(dir) : await currentNumber(dir);
       if (number === null) return null;
       const meta = await readMeta(layout(dir).live(number));
       return meta === null ? null : { number, meta };
@@ -134,6 +137,7 @@ function certificateStore(id: string, dir: string): CertificateStore {
     commitGeneration: (input) => commitGeneration(dir, input),
     listGenerations: () => listGenerations(dir),
     archive: (number) => archiveGeneration(dir, number),
+    archiveAllBut: (currentNumber) => archiveAllBut(dir, currentNumber),
     rollback: (number) => rollbackTo(dir, number),
 
     writeSubmitting: (input) => writeSubmitting(dir, input),
@@ -142,7 +146,7 @@ function certificateStore(id: string, dir: string): CertificateStore {
     writePending: (input) => writePending(dir, input),
     readPending: () => readPending(dir),
     clearPending: () => clearPending(dir),
-    writeAnswer: (answer) => writeAnswer(dir, answer),
+    writeAnswer: (answer, options) => writeAnswer(dir, answer, options),
     readAnswer: () => readAnswer(dir),
     clearAnswer: () => clearAnswer(dir),
 

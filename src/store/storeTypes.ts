@@ -49,6 +49,8 @@ export interface CertificateStore {
   listGenerations(): Promise<GenerationSummary[]>;
   /** Moves a non-current generation to certs/<id>/archive. */
   archive(number: number): Promise<void>;
+  /** Moves every live generation except `currentNumber` (read by the caller under the lock) to the archive; the numbers moved. */
+  archiveAllBut(currentNumber: number): Promise<number[]>;
   /** Points `current` at an older generation (restored from the archive if needed); newer ones are archived. */
   rollback(number: number): Promise<Generation>;
 
@@ -64,8 +66,10 @@ export interface CertificateStore {
   /**
    * As soon as a CES answer arrives and before acting on it: the answer, durably, beside the
    * request it answers (pending/request.der must hold the request whose digest it names).
+   * `requestDigestOnDisk`: the digest of the request.der the caller wrote or read under the lock;
+   * when it is the answer's, the file is not read back to check it.
    */
-  writeAnswer(answer: SavedAnswer): Promise<void>;
+  writeAnswer(answer: SavedAnswer, options?: { requestDigestOnDisk?: string }): Promise<void>;
   /** The saved answer to the request in pending/; null when there is none or it answers another request. */
   readAnswer(): Promise<SavedAnswer | null>;
   /** Forgets a saved answer (the request record stays). */

@@ -81,6 +81,22 @@ describe.skipIf(!hasOpenssl)('store', () => {
     expect((await cert.generation(1))?.certPem).toBe(a.certPem);
   });
 
+  it('archives every live generation but the current one, and reports the current number from recovery', async () => {
+    const cert = store.certificate('web');
+    await cert.commitGeneration(a);
+    await cert.commitGeneration(b);
+    await cert.commitGeneration(c);
+    expect((await cert.recover()).currentNumber).toBe(3);
+    expect(await cert.archiveAllBut(3)).toEqual([1, 2]);
+    expect(await cert.archiveAllBut(3)).toEqual([]);
+    expect((await cert.listGenerations()).map((g) => [g.number, g.current, g.archived])).toEqual([
+      [1, false, true],
+      [2, false, true],
+      [3, true, false],
+    ]);
+    expect((await cert.generation(1))?.certPem).toBe(a.certPem);
+  });
+
   it('archives old generations and rolls back, archiving the newer ones', async () => {
     const cert = store.certificate('web');
     await cert.commitGeneration(a);
@@ -170,6 +186,16 @@ describe.skipIf(!hasOpenssl)('store', () => {
         await cert.writeSubmitting({ requestDer, keyPem: a.keyPem, record: submission });
         await expect(cert.writeAnswer(answer('issue', 'ff'.repeat(32)))).rejects.toMatchObject({ code: 'STATE_ANSWER_WITHOUT_REQUEST' });
         expect(await cert.readAnswer()).toBeNull();
+      });
+
+      it('trusts the digest of the request the caller wrote under the lock, and reads request.der back for any other', async () => {
+        const cert = store.certificate('web');
+        await cert.writeSubmitting({ requestDer, keyPem: a.keyPem, record: submission });
+        await cert.writeAnswer(answer('issue'), { requestDigestOnDisk: digest });
+        expect(await cert.readAnswer()).toEqual(answer('issue'));
+        await expect(cert.writeAnswer(answer('issue', 'ff'.repeat(32)), { requestDigestOnDisk: digest })).rejects.toMatchObject({
+          code: 'STATE_ANSWER_WITHOUT_REQUEST',
+        });
       });
 
       it('never hands out an answer for another request: a new submission drops it, a changed request hides it', async () => {
