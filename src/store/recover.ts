@@ -47,9 +47,14 @@ export async function recoverCertificate(certDir: string, id: string, outputs?: 
     ...(await removeTempsIn(paths.archive)),
     ...(await removeTempsIn(path.join(certDir, 'pending'))),
   );
+  // One listing per folder: the output files usually share one.
+  const outputBasesByDir = new Map<string, string[]>();
   for (const [, file] of outputs ? outputPaths(outputs) : []) {
-    const base = path.basename(file);
-    report.removedTemps.push(...(await removeTempsIn(path.dirname(file), (name) => name.startsWith(`${base}.tmp-`))));
+    const dir = path.dirname(file);
+    outputBasesByDir.set(dir, [...(outputBasesByDir.get(dir) ?? []), `${path.basename(file)}.tmp-`]);
+  }
+  for (const [dir, prefixes] of outputBasesByDir) {
+    report.removedTemps.push(...(await removeTempsIn(dir, (name) => prefixes.some((prefix) => name.startsWith(prefix)))));
   }
   for (const file of report.removedTemps) report.actions.push(`removed leftover ${file}`);
 
