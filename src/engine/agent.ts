@@ -229,7 +229,10 @@ export function createAgent(deps: AgentDeps): Agent {
         result.action = 'reinstall';
         result.outputs = recovery.reinstalled;
       }
-      if (recovery.hookError) result.error = errorToJson(recovery.hookError);
+      if (recovery.hookError) {
+        result.error = errorToJson(recovery.hookError);
+        result.exitCode = recovery.hookError.exitCode;
+      }
       snapshot = recovery.snapshot;
       const turn: Turn = { config: certificate, store: certStore, snapshot };
 
@@ -273,7 +276,7 @@ export function createAgent(deps: AgentDeps): Agent {
             result.outcome = verdict.outcome;
             if (verdict.error && !result.error) result.error = errorToJson(verdict.error);
             if (verdict.message) result.message = verdict.message;
-            result.exitCode = verdict.error?.exitCode;
+            if (verdict.error) result.exitCode = verdict.error.exitCode;
           }
         }
       }

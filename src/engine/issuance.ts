@@ -2,9 +2,10 @@
 // any point: verify (our key, chain to the trust anchors or the policy's CA certificates, CMC
 // hash) → commit the generation (key + cert + chain, then the `current` pointer) → install the
 // output files → state.json → clear pending/submitting → archive the previous generation → deploy
-// hook. Every step after the commit is repeated or repaired by recovery if the process dies.
+// hook. Every step after the commit is repeated or repaired by recovery if the process dies; the
+// deploy hook too: `deployPending` is in state.json before the output files are written and is
+// cleared once the hook succeeded (deployStep.ts).
 import type { CertificateConfig, OutputConfig } from '../config/types.js';
-import { HookFailed, isAutoenrollError } from '../errors.js';
 import type { AutoenrollError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { describeCertificate } from '../pki/certInfo.js';
@@ -14,7 +15,8 @@ import { certificatePem, certificatesPem, readCertificates } from '../pki/pem.js
 import { crashPoint } from '../store/crashPoint.js';
 import type { CertificateState, Generation, GenerationMeta } from '../store/stateModel.js';
 import type { CertificateStore } from '../store/storeTypes.js';
-import type { AgentHooks, DeployEvent, SecretResolver } from './agentTypes.js';
+import type { AgentHooks, SecretResolver } from './agentTypes.js';
+import { afterDeploy, deployConfigured, newDeployPending, runPendingDeploy, withDeployPending } from './deployStep.js';
 import type { CurrentCertificate } from './plannerInput.js';
 import { afterIssued } from './stateUpdates.js';
 
@@ -100,17 +102,33 @@ export async function installIssued(ctx: InstallContext, input: InstallInput): P
   crashPoint('engine:generation-committed');
   ctx.logger.info('certificate.committed', { id: config.id, generation: generation.number, thumbprint: d.thumbprintSha1, notAfter: meta.notAfter });
 
+  // Before the consumers' files change: from here on the deploy hook is owed until it succeeds.
+  const deploy = deployConfigured(ctx, config) ? newDeployPending(generation.number, input.previous?.meta.thumbprintSha1 ?? null, ctx.nowMs()) : null;
+  let state = input.state;
+  if (deploy) {
+    state = withDeployPending(config.id, state, deploy);
+    await store.writeState(state);
+    crashPoint('engine:deploy-pending-written');
+  }
+
   const outputs = await installGenerationOutputs(ctx, config, store, generation);
   crashPoint('engine:outputs-installed');
 
-  await store.writeState(afterIssued(config.id, input.state, ctx.nowMs(), answer.url, ctx.policyId));
+  const issued = afterIssued(config.id, state, ctx.nowMs(), answer.url, ctx.policyId);
+  // A deploy owed for an older generation (its hook since removed, or superseded) is not owed any more.
+  if (!deploy && issued.deployPending) issued.deployPending = null;
+  await store.writeState(issued);
   crashPoint('engine:state-written');
   await store.clearPending();
   crashPoint('engine:pending-cleared');
   await archivePrevious(store, generation.number);
   crashPoint('engine:previous-archived');
 
-  const hookError = await runDeployHook(ctx, config, generation, outputs, input.previous?.meta.thumbprintSha1 ?? null);
+  let hookError: AutoenrollError | null = null;
+  if (deploy) {
+    hookError = await runPendingDeploy(ctx, config, generation, outputs, deploy);
+    await store.writeState(afterDeploy(config.id, issued, deploy, hookError, ctx.nowMs()));
+  }
   return { generation, current: { generation, certDer: material.leafDer, description: d }, outputs, hookError };
 }
 
@@ -140,38 +158,4 @@ export async function installGenerationOutputs(
 /** Moves every live generation other than the current one to the archive (kept for rollback). */
 export async function archivePrevious(store: CertificateStore, currentNumber: number): Promise<void> {
   await store.archiveAllBut(currentNumber);
-}
-
-export async function runDeployHook(
-  ctx: Pick<InstallContext, 'hooks' | 'logger'>,
-  config: CertificateConfig,
-  generation: Generation,
-  outputs: string[],
-  oldThumbprint: string | null,
-): Promise<AutoenrollError | null> {
-  if (!ctx.hooks) return null;
-  const o = config.output;
-  const event: DeployEvent = {
-    id: config.id,
-    generation: generation.number,
-    certPath: o?.cert ?? null,
-    keyPath: o?.key ?? null,
-    chainPath: o?.chain ?? null,
-    fullchainPath: o?.fullchain ?? null,
-    pfxPath: o?.pfx?.path ?? null,
-    oldThumbprint,
-    newThumbprint: generation.meta.thumbprintSha1,
-    notAfter: generation.meta.notAfter,
-    hooks: config.hooks,
-  };
-  try {
-    await ctx.hooks.deploy(event);
-    return null;
-  } catch (error) {
-    const failed = isAutoenrollError(error) && error instanceof HookFailed
-      ? error
-      : new HookFailed(`the deploy hook of certificate "${config.id}" failed: ${(error as Error).message}`);
-    ctx.logger.error('hook.deploy_failed', { id: config.id, code: failed.code, message: failed.message, outputs });
-    return failed;
-  }
 }

@@ -10,6 +10,11 @@
 // generation, or none): for them the certificate changed. Restoring the same certificate's files
 // (a deleted file, a new path, a path set changed) does not run it: nothing a consumer already
 // loaded has changed, and a hook that restarts services should not run for a repair.
+//
+// A deploy recorded in state.json (`deployPending`, deployStep.ts) for the current generation is
+// run here too: the previous run died after writing the output files and before the deploy hook
+// finished, or the hook failed. It runs with the environment it would have had (old and new
+// thumbprints) and is cleared once it succeeds; a failure is kept and retried on the next pass.
 import { stat } from 'node:fs/promises';
 import { readCertificates } from '../pki/pem.js';
 import { describeCertificate } from '../pki/certInfo.js';
@@ -19,7 +24,9 @@ import type { CertificateStore } from '../store/storeTypes.js';
 import type { CertificateState, Generation, OutputsMarker, PendingRecord, SubmittingRecord } from '../store/stateModel.js';
 import { outputPaths } from '../store/outputs.js';
 import { answersSubmission } from './executor.js';
-import { archivePrevious, installGenerationOutputs, runDeployHook } from './issuance.js';
+import { crashPoint } from '../store/crashPoint.js';
+import { afterDeploy, deployConfigured, deployDueFor, newDeployPending, runPendingDeploy, withDeployPending } from './deployStep.js';
+import { archivePrevious, installGenerationOutputs } from './issuance.js';
 import type { EngineGenerationMeta, InstallContext } from './issuance.js';
 import type { CertificateSnapshot } from './plannerInput.js';
 import { afterIssued } from './stateUpdates.js';
@@ -35,7 +42,7 @@ export interface TurnRecovery {
   snapshot: CertificateSnapshot;
 }
 
-export async function recoverTurn(ctx: Pick<InstallContext, 'resolveSecret' | 'hooks' | 'logger'>, config: CertificateConfig, store: CertificateStore): Promise<TurnRecovery> {
+export async function recoverTurn(ctx: Pick<InstallContext, 'resolveSecret' | 'hooks' | 'logger' | 'nowMs'>, config: CertificateConfig, store: CertificateStore): Promise<TurnRecovery> {
   const report = await store.recover(config.output);
   const actions = [...report.actions];
   // The number recovery settled on, read straight from its folder (no second pointer resolution).
@@ -47,30 +54,55 @@ export async function recoverTurn(ctx: Pick<InstallContext, 'resolveSecret' | 'h
     submitting = null;
   }
 
-  let reinstalled: string[] = [];
-  let hookError: AutoenrollError | null = null;
-  const drift = current && config.output ? (report.outputsStale ? 'generation' : await outputsDrift(config.output, await store.readOutputsMarker().catch(() => null))) : null;
-  if (current && drift) {
-    reinstalled = await installGenerationOutputs(ctx, config, store, current);
-    if (drift === 'generation') {
-      actions.push(`output files reinstalled from generation ${current.number}`);
-      hookError = await runDeployHook(ctx, config, current, reinstalled, null);
-    } else {
-      ctx.logger.info('outputs.reinstalled', { id: config.id, generation: current.number, reason: drift === 'missing' ? 'an output file was missing' : 'the configured output paths changed', paths: reinstalled });
-    }
-  }
-
   const [state, pending] = await Promise.all([store.readState(), store.readPending()]);
   let next = state;
   if (current) {
     const createdAtMs = Date.parse(current.meta.createdAt);
     const lastSuccessMs = state?.lastSuccessAt ? Date.parse(state.lastSuccessAt) : Number.NEGATIVE_INFINITY;
     if (createdAtMs > lastSuccessMs) {
-      next = afterIssued(config.id, state, createdAtMs, current.meta.endpoint ?? null);
+      next = afterIssued(config.id, next, createdAtMs, current.meta.endpoint ?? null);
       actions.push(`state updated for generation ${current.number}`);
     }
-    await archivePrevious(store, current.number);
   }
+
+  let reinstalled: string[] = [];
+  let hookError: AutoenrollError | null = null;
+  const deploying = deployConfigured(ctx, config);
+  let deploy = current && deploying ? deployDueFor(next, current.number) : null;
+  const drift = current && config.output ? (report.outputsStale ? 'generation' : await outputsDrift(config.output, await store.readOutputsMarker().catch(() => null))) : null;
+  if (current && drift) {
+    if (drift === 'generation' && deploying && !deploy) {
+      // The crash came before the deploy was recorded: record it now, before the consumers' files change.
+      deploy = newDeployPending(current.number, null, ctx.nowMs());
+      next = withDeployPending(config.id, next, deploy);
+      await store.writeState(next);
+      crashPoint('engine:deploy-pending-written');
+    }
+    reinstalled = await installGenerationOutputs(ctx, config, store, current);
+    if (drift === 'generation') {
+      actions.push(`output files reinstalled from generation ${current.number}`);
+    } else {
+      ctx.logger.info('outputs.reinstalled', { id: config.id, generation: current.number, reason: drift === 'missing' ? 'an output file was missing' : 'the configured output paths changed', paths: reinstalled });
+    }
+  }
+  if (current && deploy) {
+    if (drift !== 'generation') {
+      actions.push(
+        deploy.failures > 0
+          ? `deploy hook of generation ${current.number} failed ${deploy.failures} time(s): running it again`
+          : `deploy hook of generation ${current.number} had not run to completion: running it`,
+      );
+    }
+    const outputs = reinstalled.length > 0 ? reinstalled : config.output ? outputPaths(config.output).map(([, file]) => file) : [];
+    hookError = await runPendingDeploy(ctx, config, current, outputs, deploy);
+    next = afterDeploy(config.id, next, deploy, hookError, ctx.nowMs());
+  } else if (next?.deployPending) {
+    // Owed for another generation (a rollback, a newer one) or no deploy hook any more: nothing to run.
+    actions.push(`deploy of generation ${next.deployPending.generation} no longer due: cleared`);
+    next = { ...next, deployPending: null };
+  }
+
+  if (current) await archivePrevious(store, current.number);
   if (next?.pending && pending === null) {
     next = { ...next, pending: null };
     if (next.status === 'PENDING') delete next.status;

@@ -103,6 +103,25 @@ export interface CertificateState {
   pending?: PendingMeta | null;
   /** Policy the certificate was last planned from. */
   policyId?: string;
+  /** A generation whose deploy hook has not run to success yet (see DeployPending). */
+  deployPending?: DeployPending | null;
+}
+
+/**
+ * Written durably before the output files of a new generation are installed, cleared once its
+ * deploy hook succeeded. While it names the current generation, the start of every turn runs the
+ * deploy hook again: a process killed between the output files and the hook, or a hook that
+ * failed, does not leave the consumers serving the old certificate. Only certificates with a
+ * deploy hook configured ever have one.
+ */
+export interface DeployPending {
+  generation: number;
+  /** Thumbprint the consumers held before (AUTOENROLL_OLD_THUMBPRINT); null for a first certificate. */
+  previousThumbprint: string | null;
+  /** ISO 8601: when the deploy became due. */
+  at: string;
+  /** Failed runs of the deploy hook for this generation so far. */
+  failures: number;
 }
 
 export function emptyState(id: string): CertificateState {
