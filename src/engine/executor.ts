@@ -202,13 +202,7 @@ async function actOnAnswer(ctx: ExecutorContext, turn: Turn, a: Answered, result
     keyReused: a.request.keyReused,
     previous: current,
   });
-  result.outcome = 'issued';
-  result.generation = installed.generation;
-  result.current = installed.current;
-  result.previousThumbprint = current?.meta.thumbprintSha1 ?? null;
-  result.outputs = installed.outputs;
-  result.error = installed.hookError;
-  return result;
+  return markIssued(result, installed, current);
 }
 
 /** Sends a built request and acts on the answer (see the order at the top of this file). */
@@ -466,13 +460,7 @@ export async function executeRetrieve(ctx: ExecutorContext, turn: Turn): Promise
     keyReused: current !== null && current.keyPem === pending.keyPem,
     previous: current,
   });
-  result.outcome = 'issued';
-  result.generation = installed.generation;
-  result.current = installed.current;
-  result.previousThumbprint = current?.meta.thumbprintSha1 ?? null;
-  result.outputs = installed.outputs;
-  result.error = installed.hookError;
-  return result;
+  return markIssued(result, installed, current);
 }
 
 function withRequestId(error: EnrollmentDenied, requestId: string): EnrollmentDenied {
@@ -488,4 +476,19 @@ export function notAfterOf(snapshot: CertificateSnapshot): number | undefined {
 /** True when `meta` is the generation a submission produced (it finished before the crash). */
 export function answersSubmission(meta: EngineGenerationMeta, record: SubmittingRecord): boolean {
   return meta.requestDigest !== undefined && meta.requestDigest === record.record.requestDigest;
+}
+
+/** Records an installed certificate in the turn's result (shared by submission and retrieval). */
+function markIssued(
+  result: ExecutionResult,
+  installed: { generation: ExecutionResult['generation']; current: ExecutionResult['current']; outputs: ExecutionResult['outputs']; hookError: ExecutionResult['error'] },
+  previous: { meta: { thumbprintSha1: string } } | null,
+): ExecutionResult {
+  result.outcome = 'issued';
+  result.generation = installed.generation;
+  result.current = installed.current;
+  result.previousThumbprint = previous?.meta.thumbprintSha1 ?? null;
+  result.outputs = installed.outputs;
+  result.error = installed.hookError;
+  return result;
 }
