@@ -2,8 +2,8 @@
 // finds its keyring module in /usr/lib/autoenroll); systemd-analyze verify on the packaged unit;
 // lintian; and dpkg -i / -r / -P into a throwaway root (dpkg --root, maintainer scripts run
 // chrootless with DPKG_ROOT, the root's dpkg database seeded with this host's libc6, libgcc-s1 and
-// libstdc++6 so the Depends are checked for real). With AUTOENROLL_TEST_CHROOT=<debootstrapped
-// folder> (.ci/run makes one when debootstrap is available) the same install runs with the
+// libstdc++6 so the Depends are checked for real). With DEB_TEST_CHROOT=<debootstrapped
+// folder> (.ci/run makes one; not an AUTOENROLL_ variable, which hooks would pass on when debootstrap is available) the same install runs with the
 // maintainer scripts chrooted, as on a real host.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,10 +18,10 @@ const deb = built.info?.artifacts.deb ? path.join(packageDir, built.info.artifac
 const PATH = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
 const systemdAnalyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((p) => existsSync(p));
 const hasLintian = hasTool('lintian', ['--version']);
-const chroot = process.env.AUTOENROLL_TEST_CHROOT;
+const chroot = process.env.DEB_TEST_CHROOT;
 if (!systemdAnalyze) console.warn('[skip] systemd-analyze is not installed: the packaged unit is not verified');
 if (!hasLintian) console.warn('[skip] lintian is not installed (apt-get install lintian): the .deb is not linted');
-if (!chroot) console.warn('[skip] AUTOENROLL_TEST_CHROOT is not set: the chrooted dpkg install is skipped (the chrootless one runs)');
+if (!chroot) console.warn('[skip] DEB_TEST_CHROOT is not set: the chrooted dpkg install is skipped (the chrootless one runs)');
 
 function dpkg(root: string, args: string[], chrootless = true) {
   return run('dpkg', [`--root=${root}`, ...(chrootless ? ['--force-script-chrootless'] : []), '--log=/dev/null', ...args], { env: PATH });
