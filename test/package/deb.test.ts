@@ -2,9 +2,9 @@
 // finds its keyring module in /usr/lib/autoenroll); systemd-analyze verify on the packaged unit;
 // lintian; and dpkg -i / -r / -P into a throwaway root (dpkg --root, maintainer scripts run
 // chrootless with DPKG_ROOT, the root's dpkg database seeded with this host's libc6, libgcc-s1 and
-// libstdc++6 so the Depends are checked for real). With DEB_TEST_CHROOT=<debootstrapped
-// folder> (.ci/run makes one; not an AUTOENROLL_ variable, which hooks would pass on when debootstrap is available) the same install runs with the
-// maintainer scripts chrooted, as on a real host.
+// libstdc++6 so the Depends are checked for real). With DEB_TEST_CHROOT=<debootstrapped folder>
+// (.ci/run makes one when debootstrap is available; not an AUTOENROLL_ variable, which hooks would
+// inherit) the same install runs with the maintainer scripts chrooted, as on a real host.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
