@@ -9,7 +9,7 @@
 // with the size of the source.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 
 // AUTOENROLL_BUILD_OUT=/some/dir/ builds elsewhere (benchmarks of a change without touching the shared dist/).
 const outdir = process.env.AUTOENROLL_BUILD_OUT ? `${process.env.AUTOENROLL_BUILD_OUT.replace(/\/$/, '')}/` : new URL('../dist/', import.meta.url).pathname;
@@ -46,32 +46,21 @@ const common = {
   minify: process.env.AUTOENROLL_BUILD_MINIFY !== 'off',
   keepNames: true,
   legalComments: 'none',
+  // Optional native modules are loaded at run time by src/native/optionalModule.ts, never bundled.
   external: ['@napi-rs/keyring'],
   define: { __AUTOENROLL_VERSION__: JSON.stringify(version) },
   logLevel: 'warning',
   plugins: [unusedBuiltins],
 };
 
-// In the CommonJS bundle the optional keyring package (CommonJS itself) is loaded with require():
-// node:vm cannot run a dynamic import() without an experimental loader hook.
-const keyringByRequire = {
-  name: 'keyring-by-require',
-  setup(b) {
-    b.onResolve({ filter: /^@napi-rs\/keyring$/ }, (args) =>
-      args.namespace === 'keyring-shim' ? { path: args.path, external: true } : { path: args.path, namespace: 'keyring-shim' },
-    );
-    b.onLoad({ filter: /.*/, namespace: 'keyring-shim' }, () => ({ contents: "module.exports = require('@napi-rs/keyring');", loader: 'js' }));
-  },
-};
-
-rmSync(outdir, { recursive: true, force: true });
+// dist/package/ (npm run package) is left alone: a rebuild of the bundle does not remove the packages.
+if (existsSync(outdir)) for (const name of readdirSync(outdir)) if (name !== 'package') rmSync(`${outdir}${name}`, { recursive: true, force: true });
 await build({
   ...common,
   entryPoints: { cli: 'src/cli/entry.ts' },
   outdir,
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
-  plugins: [unusedBuiltins, keyringByRequire],
   // import.meta.url for the modules that locate files beside the bundle (service.ts).
   define: { ...common.define, 'import.meta.url': '__aeImportMetaUrl' },
   banner: { js: "var __aeImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },

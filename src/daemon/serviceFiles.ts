@@ -5,9 +5,9 @@ import path from 'node:path';
 import { defaultWindowsTaskDir, WINDOWS_TASK_FILE } from './windowsTask.js';
 
 export interface ServiceParams {
-  /** Absolute path of the node binary. */
+  /** Absolute path of the node binary, or of the single executable (then cliPath is empty). */
   nodePath: string;
-  /** Absolute path of bin/autoenroll.js. */
+  /** Absolute path of bin/autoenroll.js; empty when nodePath is the autoenroll executable itself. */
   cliPath: string;
   /** Absolute path of the configuration file. */
   configPath: string;
@@ -15,6 +15,12 @@ export interface ServiceParams {
   credentials: string[];
   /** Folders outside the state folder the service writes (output files); ReadWritePaths under ProtectSystem=strict. */
   writablePaths: string[];
+  /**
+   * Rendered for the .deb, which installs the unit before there is a configuration: systemd skips
+   * the start (ConditionPathExists) until configPath exists, instead of failing and restarting;
+   * local changes go in a drop-in, since an upgrade replaces the file.
+   */
+  packaged?: boolean;
 }
 
 export const SYSTEMD_UNIT_NAME = 'autoenroll.service';
@@ -34,8 +40,19 @@ function systemdWord(word: string): string {
   return /[\s"'\\;]/.test(escaped) ? `"${escaped.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : escaped;
 }
 
+/** The service's command line: node + bin/autoenroll.js, or the single executable alone. */
+function programArguments(p: ServiceParams): string[] {
+  return [p.nodePath, ...(p.cliPath === '' ? [] : [p.cliPath]), 'run', '--config', p.configPath];
+}
+
 export function renderSystemdUnit(p: ServiceParams): string {
-  const execStart = [p.nodePath, p.cliPath, 'run', '--config', p.configPath].map(systemdWord).join(' ');
+  const execStart = programArguments(p).map(systemdWord).join(' ');
+  const origin = p.packaged
+    ? 'Installed by the autoenroll package; for local changes: systemctl edit autoenroll.service'
+    : 'Written by `autoenroll service install`; reload after editing: systemctl daemon-reload';
+  const condition = p.packaged
+    ? `\n# Not started until configured: copy config.yaml.example to ${p.configPath.replace(/%/g, '%%')} and edit it.\nConditionPathExists=${systemdWord(p.configPath)}`
+    : '';
   const credentialLines =
     p.credentials.length > 0
       ? p.credentials.map((name) => `LoadCredential=${name}:/etc/autoenroll/credentials/${name}`)
@@ -49,11 +66,11 @@ export function renderSystemdUnit(p: ServiceParams): string {
     '#ReadWritePaths=/etc/ssl/autoenroll',
   ];
   return `# autoenroll: certificate autoenrollment from AD CS web services (CEP/CES), as a service.
-# Written by \`autoenroll service install\`; reload after editing: systemctl daemon-reload.
+# ${origin}.
 [Unit]
 Description=autoenroll certificate autoenrollment agent
 Wants=network-online.target
-After=network-online.target time-sync.target
+After=network-online.target time-sync.target${condition}
 
 [Service]
 # READY=1 is sent once the control socket listens, before the first pass (which may wait on the network).
@@ -113,7 +130,7 @@ function xml(text: string): string {
 }
 
 export function renderLaunchdPlist(p: ServiceParams): string {
-  const args = [p.nodePath, p.cliPath, 'run', '--config', p.configPath].map((a) => `    <string>${xml(a)}</string>`).join('\n');
+  const args = programArguments(p).map((a) => `    <string>${xml(a)}</string>`).join('\n');
   return `<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
 <!-- autoenroll: certificate autoenrollment agent. Written by \`autoenroll service install\` to

@@ -1,7 +1,9 @@
 // The OS keyring (Secret Service on Linux, Keychain on macOS, Credential Manager on Windows)
-// through @napi-rs/keyring, an optional dependency loaded only when a keyring reference is used.
+// through @napi-rs/keyring, an optional native module (src/native/optionalModule.ts) loaded only
+// when a keyring reference is used.
 // Entries live under service "autoenroll", account = the reference's name.
 import { CredentialError } from '../errors.js';
+import { loadOptionalModule, OPTIONAL_MODULES } from '../native/optionalModule.js';
 
 export const KEYRING_SERVICE = 'autoenroll';
 
@@ -12,20 +14,18 @@ interface KeyringEntry {
 }
 type EntryConstructor = new (service: string, account: string) => KeyringEntry;
 
-let loaded: Promise<EntryConstructor> | undefined;
+let loaded: EntryConstructor | undefined;
 
 async function loadEntry(): Promise<EntryConstructor> {
-  loaded ??= import('@napi-rs/keyring').then(
-    (module) => module.AsyncEntry as unknown as EntryConstructor,
-    (error: unknown) => {
-      loaded = undefined;
-      throw new CredentialError(
-        'the OS keyring cannot be used: the optional module @napi-rs/keyring is not installed for this platform ' +
-          `(${(error as Error).message.split('\n')[0]}); install it (npm install @napi-rs/keyring), or reference the password with { env }, { file } or { systemdCredential }`,
-        'SECRET_KEYRING_UNAVAILABLE',
-      );
-    },
-  );
+  try {
+    loaded ??= loadOptionalModule<{ AsyncEntry: EntryConstructor }>(OPTIONAL_MODULES.keyring).AsyncEntry;
+  } catch (error) {
+    throw new CredentialError(
+      `the OS keyring cannot be used: ${(error as Error).message}; or reference the password with { env }, { file } or { systemdCredential }`,
+      'SECRET_KEYRING_UNAVAILABLE',
+      { cause: error },
+    );
+  }
   return loaded;
 }
 

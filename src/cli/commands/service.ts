@@ -15,6 +15,7 @@ import type { LiveStatus } from '../../daemon/controlProtocol.js';
 import { DEFAULT_SERVICE_PARAMS } from '../../daemon/serviceFiles.js';
 import { planService, secretSources, serviceNeeds, stepBytes } from '../../daemon/serviceInstall.js';
 import type { ServicePlan, ServiceStep, ServiceVerb } from '../../daemon/serviceInstall.js';
+import { currentRuntime } from '../../native/optionalModule.js';
 import type { CommandContext } from '../context.js';
 import { guardStdout } from '../stdoutGuard.js';
 
@@ -44,7 +45,8 @@ export async function run(options: ServiceOptions, context: CommandContext): Pro
   const params = {
     ...DEFAULT_SERVICE_PARAMS,
     nodePath: process.execPath,
-    cliPath: cliPath(),
+    // The single executable is the whole program: no bin/autoenroll.js after it.
+    cliPath: currentRuntime().sea ? '' : cliPath(),
     configPath,
     ...(config ? serviceNeeds(config) : {}),
   };
