@@ -1,0 +1,43 @@
+// The facts notification events are derived from: the pass's row for a certificate plus what its
+// state.json says (failure streak, pending request). Read-only.
+import type { CertificateResult, PassResult } from '../engine/agentTypes.js';
+import type { CertificateFacts } from '../engine/notificationEvents.js';
+import type { Store } from '../store/storeTypes.js';
+
+const ms = (iso: string | null | undefined): number | null => {
+  if (!iso) return null;
+  const value = Date.parse(iso);
+  return Number.isFinite(value) ? value : null;
+};
+
+export async function factsFromResult(row: CertificateResult, store: Store): Promise<CertificateFacts> {
+  const state = await store
+    .certificate(row.id)
+    .readState()
+    .catch(() => null);
+  const pending = state?.pending ?? null;
+  const error = row.error ?? (state?.lastError ? { code: state.lastError.code, message: state.lastError.message } : null);
+  const attention = row.status === 'NEEDS_ATTENTION' || row.status === 'EXPIRED';
+  return {
+    id: row.id,
+    status: row.status,
+    thumbprint: row.thumbprint,
+    serial: row.serial,
+    notAfterMs: ms(row.notAfter),
+    renewAtMs: ms(row.renewAt),
+    generation: row.generation,
+    previousThumbprint: row.previousThumbprint,
+    installedThisPass: row.outcome === 'issued' && row.action !== 'reinstall',
+    consecutiveFailures: state?.consecutiveFailures ?? (row.outcome === 'failed' ? 1 : 0),
+    error: error ? { code: error.code, message: error.message } : null,
+    attentionMessage: attention ? (row.message ?? error?.message ?? null) : null,
+    pending:
+      pending && row.status === 'PENDING'
+        ? { requestId: pending.requestId, ca: pending.caId ?? null, endpoint: pending.endpointUrl, submittedAtMs: ms(pending.submittedAt) ?? Date.now() }
+        : null,
+  };
+}
+
+export async function factsFromPass(result: PassResult, store: Store): Promise<CertificateFacts[]> {
+  return Promise.all(result.certificates.map((row) => factsFromResult(row, store)));
+}
