@@ -11,10 +11,8 @@ const ms = (iso: string | null | undefined): number | null => {
 };
 
 export async function factsFromResult(row: CertificateResult, store: Store): Promise<CertificateFacts> {
-  const state = await store
-    .certificate(row.id)
-    .readState()
-    .catch(() => null);
+  const certificate = store.certificate(row.id);
+  const [state, current] = await Promise.all([certificate.readState().catch(() => null), certificate.currentMeta().catch(() => null)]);
   const pending = state?.pending ?? null;
   const error = row.error ?? (state?.lastError ? { code: state.lastError.code, message: state.lastError.message } : null);
   const attention = row.status === 'NEEDS_ATTENTION' || row.status === 'EXPIRED';
@@ -24,6 +22,7 @@ export async function factsFromResult(row: CertificateResult, store: Store): Pro
     thumbprint: row.thumbprint,
     serial: row.serial,
     notAfterMs: ms(row.notAfter),
+    notBeforeMs: current && current.meta.thumbprintSha1 === row.thumbprint ? ms(current.meta.notBefore) : null,
     renewAtMs: ms(row.renewAt),
     generation: row.generation,
     previousThumbprint: row.previousThumbprint,

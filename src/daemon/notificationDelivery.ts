@@ -3,6 +3,7 @@
 // background, one-shot commands for a bounded time after their pass). A failing sink is logged and
 // retried; it never fails anything else.
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Logger } from '../log/logger.js';
 import type { NotificationSink } from './notificationSink.js';
 import { readOutbox, updateOutbox } from './notificationOutbox.js';
@@ -41,7 +42,8 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   });
 
 export class NotificationDelivery {
-  private readonly token = randomBytes(9).toString('hex');
+  /** `<pid>@<host>:<random>`: lets another process on this host see that the claimer died. */
+  private readonly token = `${process.pid}@${hostname()}:${randomBytes(6).toString('hex')}`;
   private readonly now: () => number;
 
   constructor(private readonly options: DeliveryOptions) {
@@ -55,7 +57,7 @@ export class NotificationDelivery {
     while (!drain.signal?.aborted) {
       const nowMs = this.now();
       const item = await updateOutbox(stateDir, (file) => {
-        const claimed = claimHead(file, sink.name, nowMs, this.token, this.options.leaseMs(sink));
+        const claimed = claimHead(file, sink.name, nowMs, this.token, this.options.leaseMs(sink), claimHolderGone);
         return claimed ? structuredClone(claimed) : null;
       });
       if (item === null) {
@@ -78,7 +80,7 @@ export class NotificationDelivery {
         report.failed += 1;
         logger.warn('notification.failed', {
           sink: sink.name,
-          event: event.type,
+          type: event.type,
           id: event.certificateId,
           eventId: event.eventId,
           attempts: released?.attempts ?? item.attempts + 1,
@@ -89,8 +91,25 @@ export class NotificationDelivery {
       }
       await updateOutbox(stateDir, (file) => acknowledge(file, sink.name, event.eventId));
       report.delivered += 1;
-      logger.info('notification.delivered', { sink: sink.name, event: event.type, id: event.certificateId, eventId: event.eventId, attempts: item.attempts + 1, durationMs: this.now() - started });
+      logger.info('notification.delivered', { sink: sink.name, type: event.type, id: event.certificateId, eventId: event.eventId, attempts: item.attempts + 1, durationMs: this.now() - started });
     }
     return report;
+  }
+}
+
+/**
+ * True when the (foreign) token names a process on this host that no longer exists. A foreign
+ * token with our own pid is an earlier process that had the same pid: gone too.
+ */
+export function claimHolderGone(token: string): boolean {
+  const match = /^(\d+)@([^:]*):/.exec(token);
+  if (!match || match[2] !== hostname()) return false;
+  const pid = Number(match[1]);
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }

@@ -105,7 +105,7 @@ export function createNotifications(options: NotificationsOptions): Notification
         }
         return all;
       });
-      for (const event of queued) logger.info('notification.queued', { event: event.type, id: event.certificateId, eventId: event.eventId, summary: event.summary });
+      for (const event of queued) logger.info('notification.queued', { type: event.type, id: event.certificateId, eventId: event.eventId, summary: event.summary });
       return queued;
     } catch (error) {
       logger.error('notification.queue_failed', { error: errorToJson(error) });

@@ -50,12 +50,22 @@ export function enqueue(file: OutboxFile, sink: string, events: readonly QueuedE
   file.queues[sink] = queue;
 }
 
-/** Claims the head of the sink's queue when it is due and not claimed by a live lease. */
-export function claimHead(file: OutboxFile, sink: string, nowMs: number, token: string, leaseMs: number): OutboxItem | null {
+/**
+ * Claims the head of the sink's queue when it is due and not claimed by a live lease. `holderGone`
+ * says a claim's process is known to be dead (killed mid-delivery): its lease is void at once.
+ */
+export function claimHead(
+  file: OutboxFile,
+  sink: string,
+  nowMs: number,
+  token: string,
+  leaseMs: number,
+  holderGone: (token: string) => boolean = () => false,
+): OutboxItem | null {
   const head = file.queues[sink]?.[0];
   if (!head) return null;
   if (head.nextAttemptAtMs > nowMs) return null;
-  if (head.claim && head.claim.untilMs > nowMs && head.claim.token !== token) return null;
+  if (head.claim && head.claim.untilMs > nowMs && head.claim.token !== token && !holderGone(head.claim.token)) return null;
   head.claim = { token, untilMs: nowMs + leaseMs };
   return head;
 }

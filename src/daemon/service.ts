@@ -14,6 +14,8 @@ import { writeMetrics } from './metrics.js';
 import { EndpointHealth, metricsFromPass } from './passMetrics.js';
 import { Scheduler } from './scheduler.js';
 import type { PassReport, PassRequest } from './scheduler.js';
+import { factsFromPass } from './certificateFacts.js';
+import type { Notifications } from './notifications.js';
 import { createNotifier } from './sdNotify.js';
 import type { Notifier } from './sdNotify.js';
 
@@ -22,6 +24,8 @@ export interface ServiceRuntime {
   config: Config;
   store: Store;
   agent: Agent;
+  /** Notification sinks (absent: none). Delivery runs in the background, never inside a pass. */
+  notifications?: Notifications;
   close(): Promise<void>;
 }
 
@@ -68,9 +72,45 @@ export async function runService(options: ServiceOptions): Promise<number> {
     } catch (error) {
       logger.warn('metrics.write_failed', { error: errorToJson(error) });
     }
+    await notifyAfterPass(current, result);
     const nextWakeAtMs = Date.parse(result.nextWakeAt);
     void notifier.status(`last pass ${result.finishedAt}: exit ${result.exitCode}; next planned wake ${result.nextWakeAt}`);
     return { exitCode: result.exitCode, nextWakeAtMs: Number.isFinite(nextWakeAtMs) ? nextWakeAtMs : null, result };
+  };
+
+  // Expiry thresholds are crossed between passes: a timer re-judges the last pass's facts then.
+  let thresholdTimer: NodeJS.Timeout | undefined;
+  const armThresholdTimer = async (current: ServiceRuntime, result: PassResult): Promise<void> => {
+    clearTimeout(thresholdTimer);
+    const notifications = current.notifications;
+    if (!notifications?.enabled || options.signal.aborted) return;
+    const facts = await factsFromPass(result, current.store);
+    const at = await notifications.nextThresholdAt(facts);
+    if (at === null) return;
+    const check = (): void => {
+      if (runtime !== current || options.signal.aborted) return;
+      if (Date.now() < at - 1000) {
+        thresholdTimer = setTimeout(check, Math.min(30_000, at - Date.now()));
+        return;
+      }
+      void notifications
+        .afterFacts(facts)
+        .then(() => notifications.kick())
+        .then(() => armThresholdTimer(current, result))
+        .catch((error: unknown) => logger.warn('notification.threshold_check_failed', { error: errorToJson(error) }));
+    };
+    thresholdTimer = setTimeout(check, Math.max(0, Math.min(30_000, at - Date.now())));
+    thresholdTimer.unref?.();
+  };
+  const notifyAfterPass = async (current: ServiceRuntime, result: PassResult): Promise<void> => {
+    if (!current.notifications?.enabled) return;
+    try {
+      await current.notifications.afterPass(result);
+      current.notifications.kick();
+      await armThresholdTimer(current, result);
+    } catch (error) {
+      logger.warn('notification.after_pass_failed', { error: errorToJson(error) });
+    }
   };
 
   const scheduler: Scheduler = new Scheduler({
@@ -86,7 +126,9 @@ export async function runService(options: ServiceOptions): Promise<number> {
       }
       const previous = runtime;
       runtime = next;
+      await previous.notifications?.stop(1000);
       await previous.close();
+      next.notifications?.kick();
     },
   });
 
@@ -148,11 +190,16 @@ export async function runService(options: ServiceOptions): Promise<number> {
   });
   await notifier.ready(`control socket ${control.path}; first pass starting`);
 
+  // Events queued before a restart (or left by a killed process) go out now.
+  runtime.notifications?.kick();
   try {
     await scheduler.run();
   } finally {
     options.signal.removeEventListener('abort', stop);
     removeReload?.();
+    clearTimeout(thresholdTimer);
+    // Deliveries in flight stay in the outbox when they do not finish in time.
+    await runtime.notifications?.stop(1000);
     await control.close();
     await runtime.close();
   }

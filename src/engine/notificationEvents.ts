@@ -16,6 +16,8 @@ export interface CertificateFacts {
   thumbprint: string | null;
   serial: string | null;
   notAfterMs: number | null;
+  /** notBefore of the installed certificate: thresholds as long as its whole lifetime are not news. */
+  notBeforeMs: number | null;
   renewAtMs: number | null;
   generation: number | null;
   /** The certificate the installed one replaced, when the last pass installed it. */
@@ -147,7 +149,7 @@ export function deriveNotifications(
   // expiring: the smallest threshold crossed and not yet announced for this certificate.
   if (!expired && facts.thumbprint !== null && facts.notAfterMs !== null) {
     const leftMs = facts.notAfterMs - nowMs;
-    const crossed = settings.expiringBeforeMs.filter((t) => leftMs <= t);
+    const crossed = applicableThresholds(facts, settings).filter((t) => leftMs <= t);
     const fresh = crossed.filter((t) => !memory.expiringNotifiedMs.includes(t));
     if (fresh.length > 0) {
       const threshold = Math.min(...fresh);
@@ -227,6 +229,12 @@ function baseEvent(type: NotificationEventType, facts: CertificateFacts, nowMs: 
   };
 }
 
+/** A 1-day certificate is always within 7 days of its expiry: only thresholds shorter than the lifetime count. */
+function applicableThresholds(facts: CertificateFacts, settings: NotificationSettings): number[] {
+  const lifetime = facts.notAfterMs !== null && facts.notBeforeMs !== null ? facts.notAfterMs - facts.notBeforeMs : null;
+  return settings.expiringBeforeMs.filter((t) => lifetime === null || t < lifetime);
+}
+
 function formatSeconds(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   if (s >= 86400) return `${(s / 86400).toFixed(1).replace(/\.0$/, '')} d`;
@@ -239,6 +247,6 @@ function formatSeconds(seconds: number): string {
 export function nextThresholdAt(facts: CertificateFacts, memory: NotificationMemory | null, nowMs: number, settings: NotificationSettings): number | null {
   if (facts.notAfterMs === null || facts.thumbprint === null) return null;
   const notified = memory?.thumbprint === facts.thumbprint ? (memory?.expiringNotifiedMs ?? []) : [];
-  const instants = [...settings.expiringBeforeMs.filter((t) => !notified.includes(t)).map((t) => (facts.notAfterMs as number) - t), facts.notAfterMs].filter((at) => at > nowMs);
+  const instants = [...applicableThresholds(facts, settings).filter((t) => !notified.includes(t)).map((t) => (facts.notAfterMs as number) - t), facts.notAfterMs].filter((at) => at > nowMs);
   return instants.length === 0 ? null : Math.min(...instants);
 }

@@ -12,6 +12,7 @@ const healthy = (over: Partial<CertificateFacts> = {}): CertificateFacts => ({
   thumbprint: 'AA',
   serial: '01',
   notAfterMs: T0 + 90 * DAY,
+  notBeforeMs: T0 - 300 * DAY,
   renewAtMs: T0 + 60 * DAY,
   generation: 1,
   previousThumbprint: null,
@@ -123,6 +124,14 @@ describe('notification events', () => {
     const skipped = deriveNotifications(null, cert, notAfter - 3600_000, settings);
     expect(skipped.events.map((e) => [e.type, e.thresholdSeconds, e.secondsLeft])).toEqual([['expiring', 86400, 3600]]);
     expect(deriveNotifications(skipped.memory, cert, notAfter - 60_000, settings).events).toEqual([]);
+  });
+
+  it('thresholds as long as the lifetime do not count (a 1-day certificate is not news at 7 d and 1 d)', () => {
+    const day = healthy({ notBeforeMs: T0, notAfterMs: T0 + DAY, installedThisPass: true });
+    expect(run([[day, T0 + 1000], [day, T0 + DAY / 2]], null).types).toEqual([['installed'], []]);
+    const week = healthy({ notBeforeMs: T0, notAfterMs: T0 + 7 * DAY });
+    expect(run([[week, T0], [week, T0 + 6 * DAY + 1]], null).types).toEqual([[], ['expiring']]);
+    expect(nextThresholdAt(day, null, T0, settings)).toBe(T0 + DAY);
   });
 
   it('a renewed certificate starts its thresholds afresh', () => {
