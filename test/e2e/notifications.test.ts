@@ -19,6 +19,16 @@ const PFX_CANARY = 'pfx-canary-7f3e9c1d';
 const hasLogger = existsSync('/usr/bin/logger') || existsSync('/bin/logger');
 if (!hasLogger) console.log('[notifications] util-linux logger is absent: the system-log sink is left out of these tests');
 
+interface Event {
+  [key: string]: unknown;
+  type: string;
+  certificateId: string;
+  eventId: string;
+  error: { code: string } | null;
+  thresholdSeconds: number | null;
+  secondsLeft: number | null;
+}
+
 interface Sinks {
   trusted: WebhookReceiver;
   untrusted: WebhookReceiver;
@@ -48,8 +58,8 @@ describe.skipIf(!hasOpenssl || process.platform === 'win32')('notifications (lab
   /** The lab config plus notifications to every sink; each test gets its own command log. */
   function writeConfig(name: string, certificate: { id: string; template: string }, notifications: Record<string, unknown> = {}): { config: string; commandLog: string } {
     const config = env.writeConfig(name, [certificate]);
-    const doc = parse(readFileSync(config, 'utf8')) as Record<string, any>;
-    doc.certificates[0].output.pfx = { path: `./out/${certificate.id}.pfx`, password: { env: 'PFX_PASSWORD' } };
+    const doc = parse(readFileSync(config, 'utf8')) as { certificates: Array<{ output: Record<string, unknown> }>; notifications?: unknown };
+    doc.certificates[0]!.output.pfx = { path: `./out/${certificate.id}.pfx`, password: { env: 'PFX_PASSWORD' } };
     const commandLog = join(dirname(config), 'command.jsonl');
     doc.notifications = {
       // One-shot commands try each sink once per run (the next retry is due after their bounded wait).
@@ -66,18 +76,18 @@ describe.skipIf(!hasOpenssl || process.platform === 'win32')('notifications (lab
     return { config, commandLog };
   }
 
-  const commandEvents = (file: string): Array<{ env: Record<string, string>; stdin: string; event: Record<string, any> }> =>
+  const commandEvents = (file: string): Array<{ env: Record<string, string>; stdin: string; event: Event }> =>
     existsSync(file)
       ? readFileSync(file, 'utf8')
           .split('\n')
           .filter(Boolean)
           .map((line) => {
             const entry = JSON.parse(line) as { env: Record<string, string>; stdin: string };
-            return { ...entry, event: JSON.parse(entry.stdin) as Record<string, any> };
+            return { ...entry, event: JSON.parse(entry.stdin) as Event };
           })
       : [];
-  const forCert = (events: Array<Record<string, any>>, id: string) => events.filter((e) => e.certificateId === id);
-  const types = (events: Array<Record<string, any>>) => events.map((e) => e.type as string);
+  const forCert = (events: Array<Record<string, unknown>>, id: string): Event[] => (events as Event[]).filter((e) => e.certificateId === id);
+  const types = (events: Event[]): string[] => events.map((e) => e.type);
   const syslogTypes = (id: string): string[] =>
     (sinks.syslog?.lines ?? []).filter((l) => l.includes(` id=${id} `)).map((l) => /event=([a-z-]+)/.exec(l)?.[1] ?? '?');
 
@@ -118,7 +128,7 @@ describe.skipIf(!hasOpenssl || process.platform === 'win32')('notifications (lab
 
     const failing = fromCommand[1]!;
     expect(failing.event).toMatchObject({ type: 'renewal-failing', certificateId: id, consecutiveFailures: 1, error: { code: expect.any(String) } });
-    expect(failing.env).toMatchObject({ AUTOENROLL_EVENT: 'renewal-failing', AUTOENROLL_ID: id, AUTOENROLL_EVENT_ID: failing.event.eventId, AUTOENROLL_ERROR_CODE: failing.event.error.code });
+    expect(failing.env).toMatchObject({ AUTOENROLL_EVENT: 'renewal-failing', AUTOENROLL_ID: id, AUTOENROLL_EVENT_ID: failing.event.eventId, AUTOENROLL_ERROR_CODE: failing.event.error?.code });
     // The same event (same eventId) reached every sink.
     expect(forCert(sinks.trusted.received, id).map((e) => e.eventId)).toEqual(fromCommand.map((e) => e.event.eventId));
 
