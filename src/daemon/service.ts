@@ -11,6 +11,8 @@ import type { Clock } from './clock.js';
 import type { LiveStatus } from './controlProtocol.js';
 import { startControlServer } from './controlSocket.js';
 import { writeMetrics } from './metrics.js';
+import type { MetricsSnapshot } from './metrics.js';
+import { readOutbox } from './notificationOutbox.js';
 import { EndpointHealth, metricsFromPass } from './passMetrics.js';
 import { Scheduler } from './scheduler.js';
 import type { PassReport, PassRequest } from './scheduler.js';
@@ -67,12 +69,13 @@ export async function runService(options: ServiceOptions): Promise<number> {
     lastResult = result;
     logCertificateEvents(logger, result);
     health.record(result);
+    await notifyAfterPass(current, result);
     try {
-      await writeMetrics(stateDir, await metricsFromPass(result, current.store, health, scheduler.state().passes));
+      const queues = await notificationQueues(current);
+      await writeMetrics(stateDir, await metricsFromPass(result, current.store, health, scheduler.state().passes, queues));
     } catch (error) {
       logger.warn('metrics.write_failed', { error: errorToJson(error) });
     }
-    await notifyAfterPass(current, result);
     const nextWakeAtMs = Date.parse(result.nextWakeAt);
     void notifier.status(`last pass ${result.finishedAt}: exit ${result.exitCode}; next planned wake ${result.nextWakeAt}`);
     return { exitCode: result.exitCode, nextWakeAtMs: Number.isFinite(nextWakeAtMs) ? nextWakeAtMs : null, result };
@@ -205,6 +208,13 @@ export async function runService(options: ServiceOptions): Promise<number> {
   }
   logger.info('service.stopped', { passes: scheduler.state().passes });
   return 0;
+}
+
+async function notificationQueues(current: ServiceRuntime): Promise<MetricsSnapshot['notificationQueues']> {
+  const sinks = current.config.notifications?.sinks ?? [];
+  if (sinks.length === 0) return undefined;
+  const outbox = await readOutbox(current.config.stateDir);
+  return sinks.map((s) => ({ sink: s.name, length: outbox.queues[s.name]?.length ?? 0, dropped: outbox.dropped[s.name] ?? 0 }));
 }
 
 function logCertificateEvents(logger: Logger, result: PassResult): void {

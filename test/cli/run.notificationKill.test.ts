@@ -66,6 +66,12 @@ describe.skipIf(process.platform === 'win32')('autoenroll run: killed during a n
     expect(ids.filter((id) => !queuedIds.includes(id))).toEqual([]);
     const outbox = JSON.parse(readFileSync(path.join(path.dirname(config), 'state/notifications.json'), 'utf8')) as { queues: Record<string, unknown[]> };
     expect(outbox.queues.chat).toEqual([]);
+    // The service's metrics: the exporter-style families and the outbox length.
+    const metrics = readFileSync(path.join(path.dirname(config), 'state/metrics.prom'), 'utf8');
+    expect(metrics).toMatch(/^autoenroll_certificate_not_after_timestamp_seconds\{id="first"\} \d{10}$/m);
+    expect(metrics).toMatch(/^autoenroll_certificate_renewal_due_timestamp_seconds\{id="second"\} \d{10}$/m);
+    expect(metrics).toContain('autoenroll_certificate_failure_streak{id="first"} 0');
+    expect(metrics).toMatch(/^autoenroll_notification_queue_length\{sink="chat"\} \d+$/m);
     console.log(`[notify-kill] received ${ids.length} deliveries for ${queuedIds.length} events (${duplicates.length} duplicate: the one in flight)`);
   }, 150_000);
 });
