@@ -1,6 +1,8 @@
 // The sinks on their own, against real listeners: an HTTPS receiver (trusted, untrusted, stalling,
 // failing), a command run without a shell, and a syslog socket.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +11,7 @@ import { NotificationDelivery } from '../../src/daemon/notificationDelivery.js';
 import { readOutbox, updateOutbox } from '../../src/daemon/notificationOutbox.js';
 import { enqueue } from '../../src/daemon/outboxModel.js';
 import type { QueuedEvent } from '../../src/daemon/outboxModel.js';
-import { createSystemLogSink, findLogger, journalEntry, syslogLine, systemLogMode } from '../../src/daemon/systemLogSink.js';
+import { createSystemLogSink, findLogger, JOURNAL_SOCKET, journalEntry, syslogLine, systemLogMode } from '../../src/daemon/systemLogSink.js';
 import { createWebhookSink } from '../../src/daemon/webhookSink.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { hasOpenssl } from '../helpers/tools.js';
@@ -200,6 +202,21 @@ describe('system log sink', () => {
     } finally {
       await receiver.close();
     }
+  });
+
+  const journal = existsSync(JOURNAL_SOCKET) && loggerPath !== null && spawnSync('journalctl', ['--version']).status === 0;
+  if (!journal) console.log(`[system log sink] no journald here (${JOURNAL_SOCKET} absent): the live journal test is skipped`);
+  it.skipIf(!journal)('journald: the entry is in the journal with its AUTOENROLL_* fields', async () => {
+    const eventId = randomUUID();
+    const sink = createSystemLogSink('journal', { kind: 'systemLog', mode: 'journald', facility: 'daemon', tag: 'autoenroll-test' });
+    await sink.deliver(sample({ eventId }));
+    let found: Record<string, string> | undefined;
+    for (let i = 0; i < 50 && !found; i++) {
+      const out = spawnSync('journalctl', ['-o', 'json', '--no-pager', `AUTOENROLL_EVENT_ID=${eventId}`], { encoding: 'utf8' }).stdout.trim();
+      if (out) found = JSON.parse(out.split('\n')[0]!) as Record<string, string>;
+      else await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(found).toMatchObject({ AUTOENROLL_EVENT: 'renewal-failing', AUTOENROLL_ID: 'web', PRIORITY: '3', SYSLOG_IDENTIFIER: 'autoenroll-test' });
   });
 
   it('a missing logger program is a failed delivery saying so', async () => {
