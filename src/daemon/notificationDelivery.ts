@@ -41,6 +41,33 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener('abort', done, { once: true });
   });
 
+const ABORTED = Symbol('aborted');
+
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T | typeof ABORTED> {
+  if (!signal) return work;
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.resolve(ABORTED);
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      work.catch(() => undefined);
+      resolve(ABORTED);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
+}
+
 export class NotificationDelivery {
   /** `<pid>@<host>:<random>`: lets another process on this host see that the claimer died. */
   private readonly token = `${process.pid}@${hostname()}:${randomBytes(6).toString('hex')}`;
@@ -73,8 +100,11 @@ export class NotificationDelivery {
       const { event } = item;
       const started = this.now();
       try {
-        await sink.deliver(event, drain.signal);
+        // An interrupt does not wait for the sink: the claim stays, and whoever runs next delivers
+        // the event again once it sees this process gone (at-least-once for the event in flight).
+        if ((await untilAborted(sink.deliver(event, drain.signal), drain.signal)) === ABORTED) return report;
       } catch (error) {
+        if (drain.signal?.aborted) return report;
         const message = (error as Error).message;
         const released = await updateOutbox(stateDir, (file) => release(file, sink.name, event.eventId, this.now(), message, this.options.backoff));
         report.failed += 1;
