@@ -197,5 +197,8 @@ export async function runAgentCommand(
 export async function notifyAfterCommand(runtime: AgentRuntime, result: PassResult, context: CommandContext): Promise<void> {
   if (!runtime.notifications.enabled) return;
   await runtime.notifications.afterPass(result);
-  await runtime.notifications.deliver({ untilMs: Date.now() + ONE_SHOT_DELIVERY_WAIT_MS, signal: context.signal });
+  // The bound covers a delivery in flight too (a sink that stalls): it stays claimed and queued, and
+  // the next command or the service delivers it once this process is gone.
+  const signal = AbortSignal.any([context.signal, AbortSignal.timeout(ONE_SHOT_DELIVERY_WAIT_MS)]);
+  await runtime.notifications.deliver({ untilMs: Date.now() + ONE_SHOT_DELIVERY_WAIT_MS, signal });
 }

@@ -92,7 +92,8 @@ describe.skipIf(!hasOpenssl || process.platform === 'win32')('notifications (lab
     (sinks.syslog?.lines ?? []).filter((l) => l.includes(` id=${id} `)).map((l) => /event=([a-z-]+)/.exec(l)?.[1] ?? '?');
 
   function expectNoSecrets(commandLog: string): void {
-    const everything = [readFileSync(commandLog, 'utf8'), JSON.stringify(sinks.trusted.received), (sinks.syslog?.lines ?? []).join('\n')].join('\n');
+    const outbox = join(dirname(commandLog), 'state/notifications.json');
+    const everything = [readFileSync(commandLog, 'utf8'), readFileSync(outbox, 'utf8'), JSON.stringify(sinks.trusted.received), (sinks.syslog?.lines ?? []).join('\n')].join('\n');
     expect(everything.length).toBeGreaterThan(100);
     for (const secret of [env.password, PFX_CANARY]) expect(everything).not.toContain(secret);
   }
@@ -142,6 +143,35 @@ describe.skipIf(!hasOpenssl || process.platform === 'win32')('notifications (lab
     expect(outbox.queues.hook).toEqual([]);
     expectNoSecrets(commandLog);
   }, 240_000);
+
+  it('a one-shot command waits for a stalling receiver only for its bound; the event stays queued and goes out later', async () => {
+    const id = 'stalled';
+    const { config } = writeConfig('notify-stall', { id, template: 'TestInstant' });
+    // A webhook timeout longer than the command's bound: the bound is what ends the wait.
+    writeFileSync(config, readFileSync(config, 'utf8').replace(/timeout: 5s/, 'timeout: 60s'));
+    sinks.trusted.mode = 'stall';
+    const before = sinks.trusted.received.length;
+    try {
+      const started = Date.now();
+      const enrolled = await cli(['--config', config, '--json', 'enroll'], vars());
+      const tookMs = Date.now() - started;
+      expect(enrolled.code, enrolled.err).toBe(0);
+      expect(tookMs).toBeGreaterThanOrEqual(14_000);
+      expect(tookMs).toBeLessThan(30_000);
+      expect(sinks.trusted.received.length).toBe(before + 1);
+      const outbox = JSON.parse(readFileSync(join(dirname(config), 'state/notifications.json'), 'utf8')) as { queues: Record<string, Array<{ event: Event }>> };
+      expect(outbox.queues.chat!.map((i) => i.event.type)).toEqual(['installed']);
+      console.log(`[notifications] enroll with a stalling webhook took ${tookMs} ms`);
+    } finally {
+      sinks.trusted.mode = 'ok';
+    }
+    // The next command finds the claim of a process that is gone and delivers the event again.
+    const again = await cli(['--config', config, '--json', 'retrieve'], vars());
+    expect(again.code, again.err).toBe(0);
+    const stalled = forCert(sinks.trusted.received.slice(before), id);
+    expect(stalled.map((e) => e.type)).toEqual(['installed', 'installed']);
+    expect(stalled[0]!.eventId).toBe(stalled[1]!.eventId);
+  }, 90_000);
 
   it('a pending request: pending-approval with RequestID, CA and age; installed once approved', async () => {
     const id = 'waiting';
