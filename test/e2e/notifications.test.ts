@@ -173,6 +173,34 @@ describe.skipIf(!hasOpenssl || process.platform === 'win32')('notifications (lab
     expect(stalled[0]!.eventId).toBe(stalled[1]!.eventId);
   }, 90_000);
 
+  it('an expired certificate: expired, then installed + recovered by re-enrollment; a template the policy lacks: needs-attention', async () => {
+    const id = 'brief';
+    const { config, commandLog } = writeConfig('notify-expired', { id, template: 'TestShort' });
+    const enrolled = await cli(['--config', config, '--json', 'enroll'], vars());
+    expect(enrolled.code, enrolled.err).toBe(0);
+    const notAfter = Date.parse(passResult(enrolled.out).certificates[0]!.notAfter!);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, notAfter - Date.now()) + 1100));
+    const renewed = await cli(['--config', config, '--json', 'renew'], vars());
+    expect(renewed.code, renewed.err).toBe(7);
+    const again = await cli(['--config', config, '--json', 'renew'], vars());
+    expect(again.code, again.err).toBe(7);
+    const recovered = await cli(['--config', config, '--json', 'enroll'], vars());
+    expect(recovered.code, recovered.err).toBe(0);
+    const events = commandEvents(commandLog).map((e) => e.event);
+    // A 5 s certificate: the 7 d and 1 d thresholds are longer than its life, so no `expiring`.
+    expect(types(events)).toEqual(['installed', 'expired', 'installed', 'recovered']);
+    expect(events[1]).toMatchObject({ status: 'EXPIRED', thumbprint: events[0]!.thumbprint });
+    expect(types(forCert(sinks.trusted.received, id))).toEqual(['installed', 'expired', 'installed', 'recovered']);
+
+    const missing = writeConfig('notify-attention', { id: 'lost', template: 'NoSuchTemplate' });
+    const attention = await cli(['--config', missing.config, '--json', 'enroll'], vars());
+    expect(attention.code).toBe(4);
+    expect(passResult(attention.out).certificates[0]).toMatchObject({ status: 'NEEDS_ATTENTION' });
+    expect((await cli(['--config', missing.config, '--json', 'enroll'], vars())).code).toBe(4);
+    expect(types(commandEvents(missing.commandLog).map((e) => e.event))).toEqual(['needs-attention']);
+    expectNoSecrets(commandLog);
+  }, 90_000);
+
   it('a pending request: pending-approval with RequestID, CA and age; installed once approved', async () => {
     const id = 'waiting';
     const { config, commandLog } = writeConfig('notify-pending', { id, template: 'TestPending' });
