@@ -94,6 +94,7 @@ export function createNotifications(options: NotificationsOptions): Notification
       const nowMs = now();
       const queued = await updateOutbox(config.stateDir, (file) => {
         pruneSinks(file, settings.sinks.map((s) => s.name));
+        for (const id of Object.keys(file.memory)) if (!config.certificates.some((c) => c.id === id)) delete file.memory[id];
         const all: QueuedEvent[] = [];
         for (const fact of facts) {
           const { events, memory } = deriveNotifications(file.memory[fact.id] ?? null, fact, nowMs, { expiringBeforeMs: settings.expiringBeforeMs, repeatMs: settings.repeatMs });
