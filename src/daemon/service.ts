@@ -82,16 +82,19 @@ export async function runService(options: ServiceOptions): Promise<number> {
   };
 
   // Expiry thresholds are crossed between passes: a timer re-judges the last pass's facts then.
+  // Facts of an older pass must not be judged after a newer pass's: each pass re-arms the timer.
   let thresholdTimer: NodeJS.Timeout | undefined;
+  let passSeq = 0;
   const armThresholdTimer = async (current: ServiceRuntime, result: PassResult): Promise<void> => {
     clearTimeout(thresholdTimer);
+    const seq = passSeq;
     const notifications = current.notifications;
     if (!notifications?.enabled || options.signal.aborted) return;
     const facts = await factsFromPass(result, current.store);
     const at = await notifications.nextThresholdAt(facts);
     if (at === null) return;
     const check = (): void => {
-      if (runtime !== current || options.signal.aborted) return;
+      if (runtime !== current || options.signal.aborted || seq !== passSeq) return;
       if (Date.now() < at - 1000) {
         thresholdTimer = setTimeout(check, Math.min(30_000, at - Date.now()));
         return;
@@ -106,6 +109,7 @@ export async function runService(options: ServiceOptions): Promise<number> {
     thresholdTimer.unref?.();
   };
   const notifyAfterPass = async (current: ServiceRuntime, result: PassResult): Promise<void> => {
+    passSeq += 1;
     if (!current.notifications?.enabled) return;
     try {
       await current.notifications.afterPass(result);
