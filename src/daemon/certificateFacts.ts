@@ -1,6 +1,7 @@
 // The facts notification events are derived from: the pass's row for a certificate plus what its
 // state.json says (failure streak, pending request). Read-only.
 import type { CertificateResult, PassResult } from '../engine/agentTypes.js';
+import type { ErrorJson } from '../errors.js';
 import type { CertificateFacts } from '../engine/notificationEvents.js';
 import type { Store } from '../store/storeTypes.js';
 
@@ -29,12 +30,21 @@ export async function factsFromResult(row: CertificateResult, store: Store): Pro
     installedThisPass: row.outcome === 'issued' && row.action !== 'reinstall',
     consecutiveFailures: state?.consecutiveFailures ?? (row.outcome === 'failed' ? 1 : 0),
     error: error ? { code: error.code, message: error.message } : null,
+    causeKey: row.error ? causeKey(row.error) : null,
     attentionMessage: attention ? (row.message ?? error?.message ?? null) : null,
     pending:
       pending && row.status === 'PENDING'
         ? { requestId: pending.requestId, ca: pending.caId ?? null, endpoint: pending.endpointUrl, submittedAtMs: ms(pending.submittedAt) ?? Date.now() }
         : null,
   };
+}
+
+/** A failover error's cause: the sorted set of its endpoints' codes (their order is shuffled per pass). */
+export function causeKey(error: ErrorJson): string {
+  const attempts = (error as { attempts?: unknown }).attempts;
+  if (!Array.isArray(attempts) || attempts.length === 0) return error.code;
+  const codes = [...new Set(attempts.map((a) => (typeof (a as { code?: unknown }).code === 'string' ? (a as { code: string }).code : '?')))].sort();
+  return `endpoints:${codes.join(',')}`;
 }
 
 export async function factsFromPass(result: PassResult, store: Store): Promise<CertificateFacts[]> {

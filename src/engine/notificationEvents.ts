@@ -28,6 +28,12 @@ export interface CertificateFacts {
   consecutiveFailures: number;
   /** The last error (never a secret: errors name causes, not values). */
   error: { code: string; message: string } | null;
+  /**
+   * What "the cause" of a failure streak is, when the error code alone would flap: a failover error
+   * takes its code from whichever endpoint came last in a shuffled order, so the key is the sorted
+   * set of the endpoints' codes. Absent: the error code.
+   */
+  causeKey?: string | null;
   /** Why a human is needed, when the status is NEEDS_ATTENTION or EXPIRED. */
   attentionMessage: string | null;
   pending: { requestId: string; ca: string | null; endpoint: string; submittedAtMs: number } | null;
@@ -166,11 +172,12 @@ export function deriveNotifications(
   const failing = facts.consecutiveFailures > 0 && facts.error !== null && !attentionNow;
   if (failing) {
     const error = facts.error as { code: string; message: string };
+    const cause = facts.causeKey ?? error.code;
     const last = memory.failing;
-    const repeated = last !== null && last.code === error.code && nowMs - last.notifiedAtMs >= settings.repeatMs;
-    if (last === null || last.code !== error.code || repeated) {
+    const repeated = last !== null && last.code === cause && nowMs - last.notifiedAtMs >= settings.repeatMs;
+    if (last === null || last.code !== cause || repeated) {
       emit('renewal-failing', `${facts.id}: ${facts.consecutiveFailures} failed attempt${facts.consecutiveFailures === 1 ? '' : 's'}: ${error.message} [${error.code}]`, { repeated });
-      memory.failing = { code: error.code, notifiedAtMs: nowMs };
+      memory.failing = { code: cause, notifiedAtMs: nowMs };
     }
   } else if (!attentionNow) {
     memory.failing = null;

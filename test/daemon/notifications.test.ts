@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/loadConfig.js';
+import { causeKey } from '../../src/daemon/certificateFacts.js';
 import { createNotifications } from '../../src/daemon/notifications.js';
 import { readOutbox } from '../../src/daemon/notificationOutbox.js';
 import type { CertificateResult, PassResult } from '../../src/engine/agentTypes.js';
@@ -79,6 +80,15 @@ notifications:
     await createNotifications({ config: fewer, store: openStore(fewer.stateDir), logger: silentLogger }).afterPass(pass([row({ status: 'VALID', outcome: 'nothing-due', error: null, thumbprint: 'BB' })]));
     expect(Object.keys((await readOutbox(config.stateDir)).memory)).toEqual(['web']);
   }, 30_000);
+
+  it('the cause of a failover error does not depend on the order the endpoints were tried in', () => {
+    const attempts = (codes: string[]) => codes.map((code, i) => ({ url: `https://ces${i}/CES`, code, message: code }));
+    const a = causeKey({ code: 'CONNECTION_RESET', message: 'x', attempts: attempts(['TLS_CLIENT_CERT_REJECTED', 'CONNECTION_RESET']) });
+    const b = causeKey({ code: 'TLS_CLIENT_CERT_REJECTED', message: 'x', attempts: attempts(['CONNECTION_RESET', 'TLS_CLIENT_CERT_REJECTED']) });
+    expect(a).toBe('endpoints:CONNECTION_RESET,TLS_CLIENT_CERT_REJECTED');
+    expect(b).toBe(a);
+    expect(causeKey({ code: 'DENIED', message: 'x' })).toBe('DENIED');
+  });
 
   it('without sinks nothing is derived, written or sent', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ae-notify-'));

@@ -78,6 +78,15 @@ describe('notification events', () => {
     expect(last).toMatchObject({ certificateId: 'web', consecutiveFailures: 1, error: { code: 'UNREACHABLE' }, repeated: false });
   });
 
+  it('the cause key, when given, decides whether the cause changed (not the flapping error code)', () => {
+    const r = run([
+      [failing(1, 'CONNECTION_RESET', { causeKey: 'UNREACHABLE:CONNECTION_RESET,TLS' }), T0],
+      [failing(2, 'TLS', { causeKey: 'UNREACHABLE:CONNECTION_RESET,TLS' }), T0 + 1],
+      [failing(3, 'TLS', { causeKey: 'UNREACHABLE:TLS' }), T0 + 2],
+    ]);
+    expect(r.types).toEqual([['renewal-failing'], [], ['renewal-failing']]);
+  });
+
   it('recovered only follows an announced problem', () => {
     expect(run([[healthy(), T0], [healthy({ status: 'RENEW_DUE' }), T0 + 1]]).types).toEqual([[], []]);
     // A failure with no error recorded is not announced, so nothing to recover from.
