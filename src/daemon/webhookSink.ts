@@ -32,8 +32,9 @@ export function createWebhookSink(name: string, config: WebhookSinkConfig, optio
     }
     agent = new Agent({
       connect: { ...(ca !== undefined ? { ca } : {}), timeout: config.timeoutMs, rejectUnauthorized: true },
-      headersTimeout: config.timeoutMs,
-      bodyTimeout: config.timeoutMs,
+      // The deadline is the AbortSignal below (undici's own timers overshoot); these only back it up.
+      headersTimeout: config.timeoutMs + 5_000,
+      bodyTimeout: config.timeoutMs + 5_000,
       connections: 2,
     });
     return agent;
@@ -62,7 +63,9 @@ export function createWebhookSink(name: string, config: WebhookSinkConfig, optio
         status = response.statusCode;
         await response.body.dump().catch(() => undefined);
       } catch (error) {
-        const cause = timeout.aborted ? `no answer within ${config.timeoutMs} ms` : describeError(error);
+        const code = (error as { code?: string }).code;
+        const timedOut = timeout.aborted || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
+        const cause = timedOut ? `no answer within ${config.timeoutMs} ms` : describeError(error);
         throw new DeliveryFailed(`webhook ${origin}: ${cause}`);
       }
       if (status < 200 || status > 299) throw new DeliveryFailed(`webhook ${origin}: HTTP ${status}`);
