@@ -137,7 +137,7 @@ export type PlanOperation = 'enroll' | 'renew' | 'retrieve' | 'pulse';
 export interface ScheduleSettings {
   /** Fraction of the renewal window over which hosts are spread (the rest is retry margin). */
   spreadFraction: number;
-  /** Width of the per-certificate jitter as a fraction of the window, added after the host slot. */
+  /** Width of the per-certificate jitter as a fraction of the window, added to the host slot and wrapped around inside the spread part. */
   jitterFraction: number;
   /** First retry delay ceiling; doubles per consecutive failure. */
   backoffBaseMs: number;

@@ -49,21 +49,22 @@ describe('failed attempts in the service (BACKING_OFF)', () => {
     });
 
   it('waits for a retry instant between the floor and the cap after the last attempt, then renews', () => {
-    const last = T0 + 25 * DAY;
+    // After every host's slot: the window opens on day 20 and the slots end on day 26.
+    const last = T0 + 27 * DAY;
     for (const failures of [1, 2, 3, 6, 12]) {
       const a = one(longCert({ consecutiveFailures: failures, lastAttemptAtMs: last }), last + 1);
       expect(a).toMatchObject({ kind: 'wait', reason: 'backing-off', status: 'BACKING_OFF' });
       const retryAt = a.timing.retryAtMs as number;
       expect(retryAt).toBe(a.nextEventMs);
       expect(retryAt - last).toBeGreaterThanOrEqual(30 * SECOND);
-      expect(retryAt - last).toBeLessThanOrEqual(backoffCapMs(failures, 5 * DAY, s));
+      expect(retryAt - last).toBeLessThanOrEqual(backoffCapMs(failures, 3 * DAY, s));
       expect(one(longCert({ consecutiveFailures: failures, lastAttemptAtMs: last }), retryAt)).toMatchObject({ kind: 'renew' });
     }
   });
 
   it('the retry instant is stable across re-plans and differs between hosts', () => {
-    const c = longCert({ consecutiveFailures: 6, lastAttemptAtMs: T0 + 25 * DAY });
-    const now = T0 + 25 * DAY + 1;
+    const c = longCert({ consecutiveFailures: 6, lastAttemptAtMs: T0 + 27 * DAY });
+    const now = T0 + 27 * DAY + 1;
     const a = plan(input([c]), now).actions[0]?.timing.retryAtMs;
     expect(plan(input([c]), now + 10 * SECOND).actions[0]?.timing.retryAtMs).toBe(a);
     const others = new Set(['h1', 'h2', 'h3', 'h4', 'h5'].map((hostId) => plan(input([c], { hostId }), now).actions[0]?.timing.retryAtMs));
