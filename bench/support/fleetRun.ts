@@ -14,10 +14,12 @@ export interface FleetRunOptions {
 export interface FleetResult {
   normal: FleetRun;
   outage: FleetRun;
+  /** The same day with every endpoint down: nothing answers, so every due host backs off and retries. */
+  totalOutage: FleetRun;
   analysis: FleetAnalysis;
 }
 
-export function scenarios(options: FleetRunOptions): { normal: FleetScenario; outage: FleetScenario } {
+export function scenarios(options: FleetRunOptions): { normal: FleetScenario; outage: FleetScenario; totalOutage: FleetScenario } {
   const base = defaultScenario(options.hosts, options.seed ?? 1);
   const normal: FleetScenario = {
     ...base,
@@ -32,12 +34,14 @@ export function scenarios(options: FleetRunOptions): { normal: FleetScenario; ou
     ...normal,
     outage: { urls: base.endpoints.filter((e) => e.priority === top).map((e) => e.url), startMs, durationMs: options.outageDurationMs ?? DAY_MS },
   };
-  return { normal, outage };
+  const totalOutage: FleetScenario = { ...outage, outage: { ...(outage.outage as NonNullable<FleetScenario['outage']>), urls: base.endpoints.map((e) => e.url) } };
+  return { normal, outage, totalOutage };
 }
 
 export async function runFleet(options: FleetRunOptions): Promise<FleetResult> {
-  const { normal, outage } = scenarios(options);
+  const { normal, outage, totalOutage } = scenarios(options);
   const normalRun = await simulateFleet(normal);
   const outageRun = await simulateFleet(outage);
-  return { normal: normalRun, outage: outageRun, analysis: fleetFigures(normalRun, outageRun) };
+  const totalOutageRun = await simulateFleet(totalOutage);
+  return { normal: normalRun, outage: outageRun, totalOutage: totalOutageRun, analysis: fleetFigures(normalRun, outageRun, totalOutageRun) };
 }

@@ -147,6 +147,10 @@ export interface ScheduleSettings {
   backoffRemainingFraction: number;
   /** ...nor falls below this floor, and no retry comes sooner than it. */
   backoffFloorMs: number;
+  /** After this many consecutive failures a still-valid certificate's retry ceiling is... */
+  backoffSpreadAfterFailures: number;
+  /** ...min(this, backoffRemainingFraction × remaining validity), whatever backoffBaseMs and backoffMaxMs say. */
+  backoffSpreadMaxMs: number;
   /** First pending poll interval. */
   pendingInitialPollMs: number;
   /** Longest pending poll interval. */

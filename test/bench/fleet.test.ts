@@ -1,7 +1,8 @@
 // The fleet figures at 10,000 hosts, pinned (seeded, so every run gives the same numbers). The goals
 // themselves are for 100,000 hosts (`npm run bench -- fleet --json`, BENCHMARKS.md "Fleet"): at
 // 10,000 hosts the busiest hour is set by chance (≈ 17 requests an hour, Poisson noise of ± 4), so
-// peakToMean is pinned to its measured value rather than to the 1.5 goal.
+// peakToMean (and totalOutageRecoveryPeakToMean, which contains the same noise) is pinned to its
+// measured value rather than to its goal.
 import { describe, expect, it } from 'vitest';
 import { fleetJson, fleetPlot } from '../../bench/fleet.js';
 import { FLEET_GOALS, missedGoals, spreadPart } from '../../bench/support/fleetFigures.js';
@@ -18,13 +19,15 @@ describe('fleet simulation, 10,000 hosts (seed 1)', () => {
 
   it('meets every goal but the busiest hour, which is pinned', () => {
     const f = result.analysis.figures;
-    expect(missedGoals(f).filter((name) => name !== 'peakToMean')).toEqual([]);
+    expect(missedGoals(f).filter((name) => name !== 'peakToMean' && name !== 'totalOutageRecoveryPeakToMean')).toEqual([]);
     expect(f.hosts).toBe(10_000);
     expect(f.peakToMean).toBeCloseTo(1.926, 2);
     expect(f.spreadCoverage).toBeCloseTo(0.594, 2);
     expect(f.spreadCoverage).toBeGreaterThanOrEqual(FLEET_GOALS.spreadCoverage.min);
     expect(f.endpointShareMaxDeviation).toBeLessThan(0.01);
     expect(f.recoveryPeakToMean).toBeLessThanOrEqual(FLEET_GOALS.recoveryPeakToMean.max);
+    // Like the busiest hour, at 10,000 hosts this includes the normal hour-to-hour noise (1.93 alone).
+    expect(f.totalOutageRecoveryPeakToMean).toBeCloseTo(2.23, 1);
     expect(f.missedRenewals).toBe(0);
     expect(f.duplicateRate).toBeCloseTo(0.0039, 3);
   });
@@ -58,13 +61,18 @@ describe('fleet simulation, 10,000 hosts (seed 1)', () => {
     const svg = fleetPlot(result);
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
-    expect(svg.match(/<polyline /g)).toHaveLength(6);
+    expect(svg.match(/<polyline /g)).toHaveLength(9);
     expect(svg).toContain('>outage</text>');
     expect(svg).toContain('ces-dr.contoso.com (priority 2)');
   });
 });
 
 describe('the figures can fail', () => {
+  it('with the 4 h exponential backoff alone, a day without any endpoint ends in a retry storm', async () => {
+    const { analysis } = await runFleet({ hosts: 2_000, seed: 3, schedule: { backoffSpreadAfterFailures: 1000 } });
+    expect(analysis.figures.totalOutageRecoveryPeakToMean).toBeGreaterThan(5);
+  });
+
   it('the 30 s request timeout used for every call would make duplicates from the slow CES', async () => {
     const { analysis } = await runFleet({ hosts: 2_000, seed: 3, submitTimeoutMs: 30_000 });
     expect(analysis.figures.duplicateRate).toBeGreaterThan(FLEET_GOALS.duplicateRate.max);

@@ -144,3 +144,31 @@ describe('pending requests (protocol.md §6.4)', () => {
     expect(one(pending(), submitted + MINUTE, { schedule: { pendingInitialPollMs: 30 * SECOND } })).toMatchObject({ kind: 'retrieve' });
   });
 });
+
+describe('backoff of a renewal that keeps failing: re-spread, not on the exponential clock', () => {
+  it('after three quick retries the ceiling is a tenth of the validity left, at most 3 days', () => {
+    const quick = [1, 2, 3].map((n) => backoffCapMs(n, 30 * DAY, s));
+    expect(quick).toEqual([MINUTE, 2 * MINUTE, 4 * MINUTE]);
+    expect(backoffCapMs(4, 30 * DAY, s)).toBe(3 * DAY);
+    expect(backoffCapMs(4, 10 * DAY, s)).toBe(DAY);
+    expect(backoffCapMs(40, 10 * HOUR, s)).toBe(HOUR);
+  });
+
+  it('without a valid certificate (first enrollment, expired) the exponential cap of 4 h stays', () => {
+    expect(backoffCapMs(4, undefined, s)).toBe(8 * MINUTE);
+    expect(backoffCapMs(40, undefined, s)).toBe(4 * HOUR);
+  });
+
+  it('a renewal failing for the fourth time is retried somewhere in the next days, before expiry', () => {
+    const failedAtMs = T0 + 10 * DAY;
+    const notAfterMs = T0 + 30 * DAY;
+    const retries = [0, 0.25, 0.5, 0.999].map((draw) => scheduleRetry({ consecutiveFailures: 4, failedAtMs, notAfterMs }, () => draw) - failedAtMs);
+    expect(retries).toEqual([30 * SECOND, 0.5 * DAY, DAY, Math.floor(0.999 * 2 * DAY)]);
+  });
+
+  it('the settings are checked', () => {
+    expect(() => plan(input([cert()]), T0, { schedule: { backoffSpreadAfterFailures: -1 } })).toThrow(RangeError);
+    expect(() => plan(input([cert()]), T0, { schedule: { backoffSpreadAfterFailures: 1.5 } })).toThrow(RangeError);
+    expect(() => plan(input([cert()]), T0, { schedule: { backoffSpreadMaxMs: 0 } })).toThrow(RangeError);
+  });
+});
