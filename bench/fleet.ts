@@ -79,6 +79,8 @@ export function fleetPlot(result: FleetResult): string {
   const fromHour = Math.max(0, windowHour - 24);
   const toHour = Math.min(normal.hours - 1, Math.max(lastHour(normal), lastHour(outage), lastHour(totalOutage)) + 24);
   const colors = ['#1f77b4', '#ff7f0e', '#2ca02c'];
+  const top = Math.min(...normal.scenario.endpoints.map((e) => e.priority));
+  const preferred = normal.scenario.endpoints.filter((e) => e.priority === top).length;
   const series = (run: typeof normal) =>
     run.scenario.endpoints.map((e, i) => ({ name: `${new URL(e.url).hostname} (priority ${e.priority})`, color: colors[i % colors.length] as string, values: run.requestsPerHour[i] as Int32Array }));
   const hosts = normal.scenario.hosts.toLocaleString('en-US');
@@ -96,7 +98,7 @@ export function fleetPlot(result: FleetResult): string {
         ...(analysis.outageHours ? { shade: { fromHour: analysis.outageHours.firstHour, toHour: analysis.outageHours.lastHour, label: 'outage' } } : {}),
       },
     ],
-    { fromHour, toHour, originLabel: 'window opens', reference: { value: analysis.normalMeanPerHour, label: 'normal hourly mean (all endpoints)' } },
+    { fromHour, toHour, originLabel: 'window opens', reference: { value: analysis.normalMeanPerHour / preferred, label: 'normal hourly mean per priority-1 endpoint' } },
   );
 }
 
