@@ -64,11 +64,13 @@ export function fleetJson(result: FleetResult, wallMs: number): Record<string, u
     normal: { requests: normal.requests, duplicates: normal.duplicates, renewed: normal.renewed, failedPasses: normal.failedPasses, missedRenewals: normal.missedRenewals },
     outage: { requests: outage.requests, duplicates: outage.duplicates, renewed: outage.renewed, failedPasses: outage.failedPasses, missedRenewals: outage.missedRenewals },
     totalOutage: { requests: totalOutage.requests, duplicates: totalOutage.duplicates, renewed: totalOutage.renewed, failedPasses: totalOutage.failedPasses, missedRenewals: totalOutage.missedRenewals },
+    requestsPerHour: hourly(result),
   };
 }
 
-export function fleetPlot(result: FleetResult): string {
-  const { normal, outage, totalOutage, analysis } = result;
+/** The hours worth showing: from a day before the first window opens to a day after the last request. */
+function shownHours(result: FleetResult): { fromHour: number; toHour: number } {
+  const { normal, outage, totalOutage } = result;
   const windowHour = Math.floor((normal.windowStartMs - normal.originMs) / HOUR_MS);
   const lastHour = (run: typeof normal): number => {
     const total = totalPerHour(run);
@@ -77,7 +79,27 @@ export function fleetPlot(result: FleetResult): string {
     return last;
   };
   const fromHour = Math.max(0, windowHour - 24);
-  const toHour = Math.min(normal.hours - 1, Math.max(lastHour(normal), lastHour(outage), lastHour(totalOutage)) + 24);
+  return { fromHour, toHour: Math.min(normal.hours - 1, Math.max(lastHour(normal), lastHour(outage), lastHour(totalOutage)) + 24) };
+}
+
+/** Requests per hour per endpoint of each run over the shown hours (hour 0 = the fleet's enrollment hour). */
+function hourly(result: FleetResult): Record<string, unknown> {
+  const { fromHour, toHour } = shownHours(result);
+  const perEndpoint = (run: typeof result.normal) =>
+    Object.fromEntries(run.scenario.endpoints.map((e, i) => [e.url, Array.from((run.requestsPerHour[i] as Int32Array).subarray(fromHour, toHour + 1))]));
+  return {
+    fromHour,
+    toHour,
+    fromIso: new Date(result.normal.originMs + fromHour * HOUR_MS).toISOString(),
+    normal: perEndpoint(result.normal),
+    outage: perEndpoint(result.outage),
+    totalOutage: perEndpoint(result.totalOutage),
+  };
+}
+
+export function fleetPlot(result: FleetResult): string {
+  const { normal, outage, totalOutage, analysis } = result;
+  const { fromHour, toHour } = shownHours(result);
   const colors = ['#1f77b4', '#ff7f0e', '#2ca02c'];
   const top = Math.min(...normal.scenario.endpoints.map((e) => e.priority));
   const preferred = normal.scenario.endpoints.filter((e) => e.priority === top).length;

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { fleetJson, fleetPlot } from '../../bench/fleet.js';
 import { FLEET_GOALS, missedGoals, spreadPart } from '../../bench/support/fleetFigures.js';
-import { runFleet, type FleetResult } from '../../bench/support/fleetRun.js';
+import { runFleet, scenarios, type FleetResult } from '../../bench/support/fleetRun.js';
+import { simulateFleet } from '../../bench/support/fleetSimulation.js';
 
 describe('fleet simulation, 10,000 hosts (seed 1)', () => {
   let result: FleetResult;
@@ -55,6 +56,11 @@ describe('fleet simulation, 10,000 hosts (seed 1)', () => {
     for (const field of ['hosts', 'peakToMean', 'spreadCoverage', 'endpointShareMaxDeviation', 'recoveryPeakToMean', 'missedRenewals', 'duplicateRate']) {
       expect(typeof json[field]).toBe('number');
     }
+    const hourly = json.requestsPerHour as { fromHour: number; toHour: number; normal: Record<string, number[]> };
+    const perUrl = Object.values(hourly.normal);
+    expect(perUrl).toHaveLength(3);
+    for (const counts of perUrl) expect(counts).toHaveLength(hourly.toHour - hourly.fromHour + 1);
+    expect(perUrl.flat().reduce((a, b) => a + b, 0)).toBe(result.normal.requests);
   });
 
   it('plots requests per hour per endpoint, normal and with the outage', () => {
@@ -82,6 +88,15 @@ describe('the figures can fail', () => {
     const { analysis } = await runFleet({ hosts: 2_000, seed: 3, schedule: { spreadFraction: 0.05 } });
     expect(missedGoals(analysis.figures)).toEqual(expect.arrayContaining(['spreadCoverage']));
     expect(analysis.figures.spreadCoverage).toBeLessThan(0.06);
+  });
+
+  it('a priority-2 endpoint too small for the fleet turns the priority-1 outage into failed passes and retries', async () => {
+    const { outage } = scenarios({ hosts: 2_000, seed: 3 });
+    const small = { ...outage, endpoints: outage.endpoints.map((e) => (e.priority === 2 ? { ...e, capacityPerHour: 1 } : e)) };
+    const run = await simulateFleet(small);
+    expect(run.failedPasses).toBeGreaterThan(100);
+    expect(run.missedRenewals).toBe(0);
+    expect(run.renewed).toBe(2_000);
   });
 
   it('the same seed gives the same run', async () => {
