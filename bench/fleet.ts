@@ -11,6 +11,8 @@ import type { BenchResult } from './types.js';
 
 /** 100,000 hosts must simulate within 2 minutes on the CI machine. */
 const BUDGET_MS_PER_100K = 120_000;
+/** Fleets from this size on fail the bench run when a figure misses its goal. */
+const GOALS_FROM_HOSTS = 100_000;
 
 interface FleetArgs {
   hosts: number;
@@ -140,7 +142,8 @@ export async function run(args: readonly string[] = []): Promise<BenchResult[]> 
       medianMs: wallMs,
       budgetMs: (BUDGET_MS_PER_100K * Math.max(options.hosts, 10_000)) / 100_000,
       note: `peak/mean ${f.peakToMean.toFixed(2)}, coverage ${f.spreadCoverage.toFixed(3)}, share dev ${(100 * f.endpointShareMaxDeviation).toFixed(2)} %, recovery ${f.recoveryPeakToMean.toFixed(2)} (total outage ${f.totalOutageRecoveryPeakToMean.toFixed(2)}), missed ${f.missedRenewals}, duplicates ${(100 * f.duplicateRate).toFixed(2)} %${missed.length ? `; GOALS MISSED: ${missed.join(', ')}` : ''}`,
-      ...(missed.length ? { failed: `goals missed: ${missed.join(', ')}` } : {}),
+      // The goals are set for a fleet of 100,000: a smaller one is noisier hour by hour (BENCHMARKS.md "Fleet").
+      ...(missed.length && options.hosts >= GOALS_FROM_HOSTS ? { failed: `goals missed: ${missed.join(', ')}` } : {}),
     },
   ];
 }
