@@ -26,6 +26,10 @@ export interface OptionalModule {
 /** Every optional native module, by the name the code uses. */
 export const OPTIONAL_MODULES = {
   keyring: { packageName: '@napi-rs/keyring', neededFor: 'the OS keyring (password: { keyring: NAME }, autoenroll credentials)' },
+  kerberos: {
+    packageName: 'kerberos',
+    neededFor: 'Kerberos authentication (auth: kerberos; CES endpoints with Kerberos client authentication); it is compiled on install and needs the MIT Kerberos headers and build tools (Debian: apt-get install libkrb5-dev python3 make g++)',
+  },
 } as const satisfies Record<string, OptionalModule>;
 
 export interface Runtime {
