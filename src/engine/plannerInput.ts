@@ -7,6 +7,7 @@ import { ClientAuthentication } from '../transport/enrollmentEndpoints.js';
 import type { PolicyView } from './cachedPolicy.js';
 import type { CertificatePlanInput, PlannerInput, PolicyFreshnessView, ScheduleSettings } from './plannerTypes.js';
 import { casOfTemplate, enrollmentCandidates, issuingCa, locateTemplate, templateView } from './policyLookup.js';
+import { haveKerberosCredentials } from './kerberosCredential.js';
 
 export interface CurrentCertificate {
   generation: Generation;
@@ -32,6 +33,11 @@ export function scheduleOverrides(config: Pick<Config, 'pendingMaxAgeMs'>): Part
 
 export function hasPasswordCredentials(config: Config): boolean {
   return config.policyServers.some((s) => s.auth === 'username' && s.username !== undefined && s.password !== undefined);
+}
+
+/** Credentials for a first enrollment: a username/password, or Kerberos that can be used here. */
+export function hasEnrollmentCredentials(config: Config): boolean {
+  return hasPasswordCredentials(config) || haveKerberosCredentials(config);
 }
 
 const ms = (iso: string | undefined): number | undefined => {
@@ -101,7 +107,7 @@ export function buildPlannerInput(args: {
   freshness: PolicyFreshnessView | null;
   snapshots: readonly CertificateSnapshot[];
 }): PlannerInput {
-  const password = hasPasswordCredentials(args.config);
+  const password = hasEnrollmentCredentials(args.config);
   return {
     hostId: args.hostId,
     policy: args.freshness,

@@ -52,6 +52,7 @@ export interface PolicyStepResult {
 }
 
 import { askPolicyServers, cachePolicyAnswer, usablePolicyServers } from './policyFetch.js';
+import { kerberosModuleProblem } from './kerberosCredential.js';
 export { usernameCredential } from './policyFetch.js';
 
 function applicable(files: CachedPolicyFile[], config: Config): CachedPolicyFile[] {
@@ -112,7 +113,8 @@ export async function runPolicyStep(input: PolicyStepInput): Promise<PolicyStepR
 
   const eligible = usablePolicyServers(config, input.clientCertificate);
   for (const skipped of config.policyServers.filter((s) => !eligible.includes(s))) {
-    logger.debug('policy.server_skipped', { url: skipped.url, reason: 'no valid managed certificate to authenticate with yet' });
+    if (skipped.auth === 'kerberos') logger.warn('policy.server_skipped', { url: skipped.url, reason: kerberosModuleProblem() ?? 'Kerberos is not available' });
+    else logger.debug('policy.server_skipped', { url: skipped.url, reason: 'no valid managed certificate to authenticate with yet' });
   }
   const primary = views()[0];
   const refreshAt = policyRefreshAt(primary ? freshnessOf(primary, input.manual) : attemptsFreshness(attempts, input.manual), input.hostId, nowMs, resolveSchedule(scheduleOverrides(config)), input.forced);
