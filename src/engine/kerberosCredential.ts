@@ -26,7 +26,8 @@ export function kerberosModuleProblem(): string | undefined {
       moduleProblem = null;
     } catch (error) {
       if (!(error instanceof OptionalModuleUnavailable)) throw error;
-      moduleProblem = error.message;
+      // The module is compiled when it is installed: say what that needs.
+      moduleProblem = `${error.message} (it is compiled on installation and needs the MIT Kerberos headers and build tools: apt-get install libkrb5-dev python3 make g++ on Debian/Ubuntu, dnf install krb5-devel python3 make gcc-c++ on RHEL/Fedora)`;
     }
   }
   return moduleProblem ?? undefined;

@@ -52,7 +52,7 @@ export interface PolicyStepResult {
 }
 
 import { askPolicyServers, cachePolicyAnswer, usablePolicyServers } from './policyFetch.js';
-import { kerberosModuleProblem } from './kerberosCredential.js';
+import { kerberosModuleMissing, kerberosModuleProblem } from './kerberosCredential.js';
 export { usernameCredential } from './policyFetch.js';
 
 function applicable(files: CachedPolicyFile[], config: Config): CachedPolicyFile[] {
@@ -142,7 +142,9 @@ export async function runPolicyStep(input: PolicyStepInput): Promise<PolicyStepR
 
   if (targets.length === 0) {
     if (eligible.length === 0) {
-      const error = new InternalError('no policy server can be used: the only ones configured need a certificate and none is held yet', 'NO_POLICY_SERVER');
+      const error = config.policyServers.some((s) => s.auth === 'kerberos') && kerberosModuleProblem() !== undefined
+        ? kerberosModuleMissing()
+        : new InternalError('no policy server can be used: the only ones configured need a certificate and none is held yet', 'NO_POLICY_SERVER');
       if (!primary) await remember(error);
       return cacheInfo(primary ? null : error);
     }

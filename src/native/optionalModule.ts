@@ -28,7 +28,7 @@ export const OPTIONAL_MODULES = {
   keyring: { packageName: '@napi-rs/keyring', neededFor: 'the OS keyring (password: { keyring: NAME }, autoenroll credentials)' },
   kerberos: {
     packageName: 'kerberos',
-    neededFor: 'Kerberos authentication (auth: kerberos; CES endpoints with Kerberos client authentication); it is compiled on install and needs the MIT Kerberos headers and build tools (Debian: apt-get install libkrb5-dev python3 make g++)',
+    neededFor: 'Kerberos authentication (auth: kerberos, Kerberos CES endpoints)',
   },
 } as const satisfies Record<string, OptionalModule>;
 

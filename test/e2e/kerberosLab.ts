@@ -24,7 +24,7 @@ export interface KerberosLab {
   hostKeytab: string;
   /** kinit into a FILE: cache (lifetime e.g. "10h" or "2s"); returns the cache name. */
   kinit(name: string, lifetime?: string): string;
-  writeConfig(name: string, kerberos: Record<string, unknown>, certificates: Array<{ id: string; template: string }>, extra?: Record<string, unknown>): string;
+  writeConfig(name: string, kerberos: Record<string, unknown>, certificates: Array<{ id: string; template: string; deploy?: string[] }>, extra?: Record<string, unknown>): string;
   close(): Promise<void>;
 }
 
@@ -65,6 +65,7 @@ export async function startKerberosLab(options: { requireChannelBinding?: boolea
           dns: [`${c.id}.lab.test`],
           key: { algorithm: 'EC', curve: 'P-256' },
           output: { cert: `./out/${c.id}.pem`, key: `./out/${c.id}.key`, chain: `./out/${c.id}-chain.pem` },
+          ...(c.deploy ? { hooks: { deploy: c.deploy, shell: true } } : {}),
         })),
         transport: { connectTimeout: '5s', requestTimeout: '10s' },
         ...extra,
