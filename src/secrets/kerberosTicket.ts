@@ -79,7 +79,7 @@ function run(command: string, args: string[], env: Record<string, string>, stdin
 }
 
 function kinitMissing(): CredentialError {
-  return new CredentialError('Kerberos: kinit is not installed; install the MIT Kerberos client tools (Debian/Ubuntu: apt-get install krb5-user; RHEL/Fedora: dnf install krb5-workstation)', KerberosErrorCode.KINIT_MISSING);
+  return new CredentialError('Kerberos: kinit is not installed. Fix: install the MIT Kerberos client tools (Debian/Ubuntu: apt-get install krb5-user; RHEL/Fedora: dnf install krb5-workstation)', KerberosErrorCode.KINIT_MISSING);
 }
 
 /** Checks a cache holds an unexpired ticket (klist -s). */
@@ -110,7 +110,7 @@ export async function obtainTicket(login: KerberosLogin, env: NodeJS.ProcessEnv 
       accessSync(login.keytab, constants.R_OK);
     } catch (error) {
       throw new CredentialError(
-        `Kerberos: the keytab ${login.keytab} does not exist or is not readable by this user (${(error as NodeJS.ErrnoException).code ?? 'error'}); point kerberos.keytab at the machine keytab (realm join / adcli join writes /etc/krb5.keytab) and make it readable by the service user only`,
+        `Kerberos: the keytab ${login.keytab} does not exist or is not readable by this user (${(error as NodeJS.ErrnoException).code ?? 'error'}). Fix: point kerberos.keytab at the machine keytab (realm join / adcli join writes /etc/krb5.keytab) and make it readable by the service user only`,
         KerberosErrorCode.KEYTAB_MISSING,
       );
     }
@@ -143,7 +143,7 @@ export async function obtainTicket(login: KerberosLogin, env: NodeJS.ProcessEnv 
     const failure = firstFailure as { principal: string; stderr: string };
     if (login.principal === undefined && /not found in Kerberos database|Keytab contains no suitable keys|No key table entry/i.test(failure.stderr)) {
       throw new CredentialError(
-        `Kerberos: none of the machine principals (${candidates.join(', ')}) could log in with the keytab ${login.keytab} (first: ${failure.stderr.trim().split('\n').pop() ?? ''}); set kerberos.principal to the one in the keytab (klist -k ${login.keytab})`,
+        `Kerberos: none of the machine principals (${candidates.join(', ')}) could log in with the keytab ${login.keytab} (first: ${failure.stderr.trim().split('\n').pop() ?? ''}). Fix: set kerberos.principal to the one in the keytab (klist -k ${login.keytab})`,
         KerberosErrorCode.PRINCIPAL_UNKNOWN,
       );
     }

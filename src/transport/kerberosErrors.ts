@@ -50,50 +50,50 @@ export function classifyKerberosFailure(said: string, context: KerberosFailureCo
   const detail = lastLine(said).replace(/^kinit: /, '');
   if (/Password incorrect|Preauthentication failed|Pre-authentication failed: (?!Key table)/i.test(said) && !/Key table/i.test(said)) {
     return new CredentialError(
-      `${where}Kerberos: the KDC refused the password of ${who} (${detail}); fix the password in the configured secret source (or the keytab, if it holds old keys: re-export it)`,
+      `${where}Kerberos: the KDC refused the password of ${who} (${detail}). Fix: fix the password in the configured secret source (or the keytab, if it holds old keys: re-export it)`,
       KerberosErrorCode.PASSWORD_WRONG,
     );
   }
   if (/Client '?[^']*'? not found in Kerberos database|Client not found/i.test(said)) {
     return new CredentialError(
-      `${where}Kerberos: the KDC does not know the principal ${who} (${detail}); check kerberos.principal or username (the realm is case-sensitive: USER@REALM.EXAMPLE)`,
+      `${where}Kerberos: the KDC does not know the principal ${who} (${detail}). Fix: check kerberos.principal or username (the realm is case-sensitive: USER@REALM.EXAMPLE)`,
       KerberosErrorCode.PRINCIPAL_UNKNOWN,
     );
   }
   if (/Key table file '.*' not found|Key table .* not found|No such file or directory.*keytab/i.test(said)) {
     return new CredentialError(
-      `${where}Kerberos: the keytab ${context.keytab ?? ''} does not exist or is unreadable (${detail}); point kerberos.keytab at the machine keytab (usually /etc/krb5.keytab, created by realm join / adcli join)`,
+      `${where}Kerberos: the keytab ${context.keytab ?? ''} does not exist or is unreadable (${detail}). Fix: point kerberos.keytab at the machine keytab (usually /etc/krb5.keytab, created by realm join / adcli join)`,
       KerberosErrorCode.KEYTAB_MISSING,
     );
   }
   if (/Clock skew too great|KRB_AP_ERR_SKEW/i.test(said)) {
     return new CredentialError(
-      `${where}Kerberos: this machine's clock differs from the KDC's by more than the tolerated skew (5 minutes by default) (${detail}); synchronise the clock (chrony or systemd-timesyncd against the domain controllers)`,
+      `${where}Kerberos: this machine's clock differs from the KDC's by more than the tolerated skew (5 minutes by default) (${detail}). Fix: synchronise the clock (chrony or systemd-timesyncd against the domain controllers)`,
       KerberosErrorCode.CLOCK_SKEW,
     );
   }
   if (/Cannot contact any KDC|Cannot find KDC|unable to reach any KDC|Cannot resolve network address for KDC/i.test(said)) {
     return new UnreachableError(
-      `${where}Kerberos: no KDC of the realm answered (${detail}); check the [realms] kdc entries or DNS SRV records in krb5.conf and that TCP/UDP port 88 to a domain controller is open`,
+      `${where}Kerberos: no KDC of the realm answered (${detail}). Fix: check the [realms] kdc entries or DNS SRV records in krb5.conf and that TCP/UDP port 88 to a domain controller is open`,
       [],
       KerberosErrorCode.KDC_UNREACHABLE,
     );
   }
   if (/Server .* not found in Kerberos database|Server not found in Kerberos database/i.test(said)) {
     return new CredentialError(
-      `${where}Kerberos: the KDC has no service principal ${context.spn ?? ''} (${detail}); register the SPN on the account that runs the enrollment web service (setspn -S HTTP/<host name> <account>), or set kerberos.servicePrincipal to the name it is registered under`,
+      `${where}Kerberos: the KDC has no service principal ${context.spn ?? ''} (${detail}). Fix: register the SPN on the account that runs the enrollment web service (setspn -S HTTP/<host name> <account>), or set kerberos.servicePrincipal to the name it is registered under`,
       KerberosErrorCode.SPN_UNKNOWN,
     );
   }
   if (/expired/i.test(said)) {
     return new CredentialError(
-      `${where}Kerberos: the ticket of ${who}${context.ccache ? ` in ${context.ccache}` : ''} has expired (${detail}); renew it (kinit, or the tool that maintains the cache, such as sssd or k5start), or configure a keytab so that autoenroll gets its own tickets`,
+      `${where}Kerberos: the ticket of ${who}${context.ccache ? ` in ${context.ccache}` : ''} has expired (${detail}). Fix: renew it (kinit, or the tool that maintains the cache, such as sssd or k5start), or configure a keytab so that autoenroll gets its own tickets`,
       KerberosErrorCode.TICKET_EXPIRED,
     );
   }
   if (/No Kerberos credentials available|No credentials cache found|Can't find client principal|No credentials were supplied/i.test(said)) {
     return new CredentialError(
-      `${where}Kerberos: no ticket for ${who}${context.ccache ? ` in ${context.ccache}` : ''} (${detail}); run kinit for it, or configure kerberos.keytab or a username and password`,
+      `${where}Kerberos: no ticket for ${who}${context.ccache ? ` in ${context.ccache}` : ''} (${detail}). Fix: run kinit for it, or configure kerberos.keytab or a username and password`,
       KerberosErrorCode.NO_CREDENTIALS,
     );
   }
@@ -105,9 +105,9 @@ export function kerberosRejected(url: string, spn: string, principal: string | u
   return new CredentialError(
     `${url}: the server refused the Kerberos ticket of ${principal ?? 'this machine'} for ${spn}. ` +
       'If the site requires Extended Protection for Authentication (channel binding tokens), that is why: autoenroll cannot send channel bindings ' +
-      '(the MIT GSSAPI binding it uses passes none); set Extended Protection to "Accept" or "Off" on the enrollment web service (IIS Manager → the CES/CEP application → Authentication → Windows Authentication → Advanced Settings), ' +
-      'or use username/password or certificate authentication for this endpoint. Otherwise the server\'s keytab does not hold the current key of the SPN (re-run setspn / reset the service account key), ' +
-      'or the principal is not allowed to use the service.',
+      '(the MIT GSSAPI binding it uses passes none); otherwise the server\'s keytab does not hold the current key of the SPN, or the principal may not use the service. ' +
+      'Fix: set Extended Protection to "Accept" or "Off" on the enrollment web service (IIS Manager → the CES/CEP application → Authentication → Windows Authentication → Advanced Settings), ' +
+      'or use username/password or certificate authentication for this endpoint; or re-register the SPN / reset the service account key (setspn, ktpass).',
     KerberosErrorCode.REJECTED,
   );
 }
