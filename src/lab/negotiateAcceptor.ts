@@ -4,7 +4,8 @@
 // answer carries the server's token (mutual authentication) and Persistent-Auth: true, and the
 // connection stays authenticated for its next requests. With requireChannelBinding the lab acts
 // as IIS with Extended Protection "Required" does towards a client that sends no channel binding
-// token (as this agent's GSSAPI binding cannot): every token is refused.
+// token (as this agent's GSSAPI binding cannot): every token is refused. With impostor it answers as a
+// server without the service key would (no proof of its identity).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { acceptToken } from '../native/gss.js';
@@ -14,6 +15,11 @@ export interface LabKerberosOptions {
   keytab: string;
   /** Refuse tokens without channel bindings (IIS Extended Protection: Required). */
   requireChannelBinding?: boolean;
+  /**
+   * Act as a server that does not hold the service key: take any token without checking it and
+   * answer without a final token of its own, as an impostor would (the client must refuse this).
+   */
+  impostor?: boolean;
 }
 
 export type NegotiateOutcome = { kind: 'authenticated'; principal: string } | { kind: 'refused'; outcome: string };
@@ -32,6 +38,7 @@ export class NegotiateAcceptor {
       challenge(res);
       return { kind: 'refused', outcome: header === undefined ? 'http:401' : 'http:401:not-negotiate' };
     }
+    if (this.options.impostor) return { kind: 'authenticated', principal: 'unverified' };
     let accepted: Awaited<ReturnType<typeof acceptToken>>;
     try {
       accepted = await acceptToken(this.options.keytab, token);

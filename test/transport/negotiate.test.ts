@@ -1,6 +1,6 @@
 // HTTP Negotiate against the lab's Kerberos CEP, with tickets from a real MIT KDC on loopback: the
 // 401 → token → mutual authentication exchange, the authenticated connection reused, and the
-// refusals (Extended Protection, an unregistered service principal).
+// refusals (Extended Protection, an unregistered service principal, a server that cannot prove its identity).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +33,7 @@ describe.skipIf(skip)('Negotiate against the lab and a real KDC', () => {
   let kdc: Kdc;
   let lab: Lab;
   let epaLab: Lab;
+  let impostorLab: Lab;
   let work: string;
   let ccache: string;
   const identity = (extra: Partial<NegotiateIdentity> = {}): NegotiateIdentity => ({ ccache, delegation: false, group: `g${Math.random()}`, authenticated: new Map(), ...extra });
@@ -50,10 +51,12 @@ describe.skipIf(skip)('Negotiate against the lab and a real KDC', () => {
     expect(kinit.stderr).toBe('');
     lab = await startLab({ dir: join(work, 'lab'), port: 0, kerberos: { keytab: httpKeytab } });
     epaLab = await startLab({ dir: join(work, 'lab-epa'), port: 0, kerberos: { keytab: httpKeytab, requireChannelBinding: true } });
+    impostorLab = await startLab({ dir: join(work, 'lab-impostor'), port: 0, kerberos: { keytab: httpKeytab, impostor: true } });
   });
   afterAll(async () => {
     await lab?.close();
     await epaLab?.close();
+    await impostorLab?.close();
     await kdc?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
   });
@@ -100,6 +103,18 @@ describe.skipIf(skip)('Negotiate against the lab and a real KDC', () => {
       const error = await postWithNegotiate(http, url, policyRequest(url), {}, identity({ servicePrincipal: 'HTTP/ces.wrong.example' })).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'KERBEROS_SPN_UNKNOWN', exitCode: 4 });
       expect((error as Error).message).toMatch(/setspn/);
+    } finally {
+      await http.close();
+    }
+  });
+
+  it('refuses the answer of a server that does not prove its identity (no final Negotiate token)', async () => {
+    const http = createHttpsClient({ ca: impostorLab.trustBundlePem });
+    const url = impostorLab.endpoint(CEP_KERBEROS).url;
+    try {
+      const error = await postWithNegotiate(http, url, policyRequest(url), {}, identity()).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'KERBEROS_MUTUAL_AUTH_FAILED', exitCode: 4 });
+      expect((error as Error).message).toMatch(/did not authenticate itself/);
     } finally {
       await http.close();
     }
