@@ -7,7 +7,6 @@ import type { Config, KerberosCredentialConfig, PolicyServerConfig } from '../co
 import { ConfigError } from '../errors.js';
 import { kerberosBinding } from '../native/gss.js';
 import { OptionalModuleUnavailable } from '../native/optionalModule.js';
-import { obtainTicket } from '../secrets/kerberosTicket.js';
 import type { KerberosLogin, KerberosTicket } from '../secrets/kerberosTicket.js';
 import type { NegotiateIdentity } from '../transport/negotiate.js';
 import { KerberosErrorCode } from '../transport/kerberosErrors.js';
@@ -78,7 +77,8 @@ export async function kerberosCredential(server: PolicyServerConfig, resolveSecr
     entry = undefined;
   }
   if (entry === undefined) {
-    const ticket = loginOf(settings.credential, server, resolveSecret).then((login) => obtainTicket(login));
+    // kinit/klist (node:child_process) are loaded only here, not on every CLI start.
+    const ticket = loginOf(settings.credential, server, resolveSecret).then(async (login) => (await import('../secrets/kerberosTicket.js')).obtainTicket(login));
     entry = { ticket, obtainedMs: nowMs };
     entries.set(key, entry);
     // A failed login is tried again next time, not remembered.

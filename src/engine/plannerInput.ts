@@ -7,7 +7,6 @@ import { ClientAuthentication } from '../transport/enrollmentEndpoints.js';
 import type { PolicyView } from './cachedPolicy.js';
 import type { CertificatePlanInput, PlannerInput, PolicyFreshnessView, ScheduleSettings } from './plannerTypes.js';
 import { casOfTemplate, enrollmentCandidates, issuingCa, locateTemplate, templateView } from './policyLookup.js';
-import { haveKerberosCredentials } from './kerberosCredential.js';
 
 export interface CurrentCertificate {
   generation: Generation;
@@ -35,9 +34,12 @@ export function hasPasswordCredentials(config: Config): boolean {
   return config.policyServers.some((s) => s.auth === 'username' && s.username !== undefined && s.password !== undefined);
 }
 
-/** Credentials for a first enrollment: a username/password, or Kerberos that can be used here. */
+/**
+ * Credentials for a first enrollment: a username/password, or a Kerberos policy server (whether
+ * the kerberos module is there is found out when the policy is fetched, not by planning).
+ */
 export function hasEnrollmentCredentials(config: Config): boolean {
-  return hasPasswordCredentials(config) || haveKerberosCredentials(config);
+  return hasPasswordCredentials(config) || config.policyServers.some((s) => s.auth === 'kerberos');
 }
 
 const ms = (iso: string | undefined): number | undefined => {
