@@ -54,13 +54,15 @@ interface Entry {
 const entries = new Map<string, Entry>();
 
 async function loginOf(credential: KerberosCredentialConfig, server: PolicyServerConfig, resolveSecret: SecretResolver): Promise<KerberosLogin> {
+  // Delegation hands the server a forwarded ticket, so the login asks for a forwardable one.
+  const forwardable = server.kerberos?.delegation === true;
   switch (credential.kind) {
     case 'ccache':
       return { kind: 'ccache', ccache: credential.ccache };
     case 'keytab':
-      return { kind: 'keytab', keytab: credential.keytab, ...(credential.principal !== undefined ? { principal: credential.principal } : {}) };
+      return { kind: 'keytab', keytab: credential.keytab, forwardable, ...(credential.principal !== undefined ? { principal: credential.principal } : {}) };
     case 'password':
-      return { kind: 'password', principal: credential.principal, password: await resolveSecret(credential.password, `Kerberos password for ${credential.principal} (policy server ${server.url})`) };
+      return { kind: 'password', principal: credential.principal, password: await resolveSecret(credential.password, `Kerberos password for ${credential.principal} (policy server ${server.url})`), forwardable };
   }
 }
 

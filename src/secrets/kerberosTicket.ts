@@ -19,8 +19,8 @@ const KINIT_TIMEOUT_MS = 30_000;
 
 export type KerberosLogin =
   | { kind: 'ccache'; ccache: string }
-  | { kind: 'keytab'; keytab: string; principal?: string }
-  | { kind: 'password'; principal: string; password: string };
+  | { kind: 'keytab'; keytab: string; principal?: string; /** a forwardable ticket (needed for delegation) */ forwardable?: boolean }
+  | { kind: 'password'; principal: string; password: string; forwardable?: boolean };
 
 export interface KerberosTicket {
   /** FILE:/path (or the configured cache name). */
@@ -125,7 +125,7 @@ export async function obtainTicket(login: KerberosLogin, env: NodeJS.ProcessEnv 
   const childEnv = krb5ChildEnvironment(ccache, env);
   try {
     if (login.kind === 'password') {
-      const result = await run('kinit', ['--', login.principal], childEnv, `${login.password}\n`);
+      const result = await run('kinit', [...(login.forwardable ? ['-f'] : []), '--', login.principal], childEnv, `${login.password}\n`);
       if (result.missing) throw kinitMissing();
       if (result.code !== 0) throw classifyKerberosFailure(result.stderr, { principal: login.principal });
       return { ccache, principal: login.principal, dispose };
@@ -133,7 +133,7 @@ export async function obtainTicket(login: KerberosLogin, env: NodeJS.ProcessEnv 
     const candidates = login.principal !== undefined ? [login.principal] : machinePrincipals(host);
     let firstFailure: { principal: string; stderr: string } | undefined;
     for (const principal of candidates) {
-      const result = await run('kinit', ['-k', '-t', login.keytab, '--', principal], childEnv);
+      const result = await run('kinit', [...(login.forwardable ? ['-f'] : []), '-k', '-t', login.keytab, '--', principal], childEnv);
       if (result.missing) throw kinitMissing();
       if (result.code === 0) return { ccache, principal, dispose };
       // A KDC that cannot be reached, or a clock it refuses, will not accept the next principal either.

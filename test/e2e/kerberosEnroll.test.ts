@@ -83,6 +83,14 @@ describe.skipIf(skip)('enrollment over Kerberos', () => {
     expect(JSON.stringify(k.lab.requestLog())).not.toContain(USER_PASSWORD);
   });
 
+  it('with delegation on: a forwardable ticket and the delegation flag, still accepted', async () => {
+    const config = k.writeConfig('delegation', { kerberos: { keytab: k.hostKeytab, principal: MACHINE, delegation: true } }, [{ id: 'deleg', template: 'TestInstant' }]);
+    const before = kerberosIssues(MACHINE).length;
+    const enrolled = await cli(['--config', config, '--json', 'enroll'], {});
+    expect(enrolled.code, enrolled.err).toBe(0);
+    expect(kerberosIssues(MACHINE)).toHaveLength(before + 1);
+  });
+
   it('with an existing credential cache', async () => {
     const ccache = k.kinit('existing');
     const config = k.writeConfig('ccache', { kerberos: { ccache } }, [{ id: 'cached', template: 'TestInstant' }]);
