@@ -87,6 +87,7 @@ export async function kerberosCredential(server: PolicyServerConfig, resolveSecr
     ticket.catch(() => entries.get(key) === entry && entries.delete(key));
   }
   const ticket = await entry.ticket;
+  const current = entry;
   entry.identity ??= {
     ccache: ticket.ccache,
     ...(ticket.principal !== undefined ? { principal: ticket.principal } : {}),
@@ -94,6 +95,11 @@ export async function kerberosCredential(server: PolicyServerConfig, resolveSecr
     ...(settings.servicePrincipal !== undefined ? { servicePrincipal: settings.servicePrincipal } : {}),
     group: `kerberos:${key}`,
     authenticated: new Map(),
+    invalidate: () => {
+      if (entries.get(key) !== current) return;
+      entries.delete(key);
+      ticket.dispose();
+    },
   };
   return { kind: 'kerberos', identity: entry.identity };
 }

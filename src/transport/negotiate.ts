@@ -23,6 +23,8 @@ export interface NegotiateIdentity {
   group: string;
   /** Per origin: the connection that the server keeps authenticated (Persistent-Auth). */
   authenticated: Map<string, number>;
+  /** Called when the ticket turned out expired or gone, so that the next attempt logs in again. */
+  invalidate?: () => void;
 }
 
 /** The offers in WWW-Authenticate (joined with ", " when repeated): Negotiate and its token, if any. */
@@ -71,7 +73,9 @@ export async function postWithNegotiate(http: HttpsClient, url: string, body: st
     });
   } catch (error) {
     if (error instanceof CredentialError || (error as { code?: string }).code === 'KERBEROS_MODULE_MISSING') throw error;
-    throw Object.assign(classifyKerberosFailure((error as Error).message, context), { cause: error });
+    const classified = Object.assign(classifyKerberosFailure((error as Error).message, context), { cause: error });
+    if (classified.code === KerberosErrorCode.TICKET_EXPIRED || classified.code === KerberosErrorCode.NO_CREDENTIALS) identity.invalidate?.();
+    throw classified;
   }
   const second = await http.post(url, body, { ...base, headers: { ...options.headers, authorization: `Negotiate ${initiator.token}` } });
   if (second.status === 401) throw kerberosRejected(url, spn, identity.principal ?? initiator.client.username);
