@@ -1,5 +1,5 @@
-// Optional native modules: npm packages with a compiled part (the OS keyring today; Kerberos and
-// PKCS#11 are meant to come the same way) that autoenroll works without, loaded only when a
+// Optional native modules: npm packages with a compiled part (the OS keyring, Kerberos; PKCS#11 is
+// meant to come the same way) that autoenroll works without, loaded only when a
 // feature needs one. Where they are looked for depends on how autoenroll runs:
 //
 // - under Node (npm install, a clone): ordinary package resolution from the CLI bundle, that is
