@@ -188,6 +188,8 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
         checks.push(...trip.checks);
         response = trip.response;
       } else {
+        // Ticket, SPN and the KDC's clock do not need the server: say what they are even now.
+        if (server.auth === 'kerberos') checks.push(...(await kerberosDoctorChecks(server, server.url, deps.resolveSecret, deps.now())).checks);
         checks.push(skipped('clock', 'no TLS connection'), skipped('auth', 'no TLS connection'), skipped('policy', 'no TLS connection'));
       }
       const report = finishEndpoint({ url: server.url, role: 'policy', auth: server.auth, priority: server.priority, ...(probed.via ? { via: probed.via } : {}), checks });
