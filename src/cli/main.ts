@@ -180,6 +180,23 @@ export function buildProgram(context: Omit<CommandContext, 'globals'>, onExit: (
         .description('check a config file without touching the network')
         .action(dispatch(() => import('./commands/configValidate.js')));
     },
+    notify: () => {
+      const notify = program.command('notify').description('notification sinks');
+      notify
+        .command('test')
+        .description('send a sample event through every configured sink now and print what each said')
+        .option('--event <name>', 'renewal-failing (default), pending-approval, expiring, expired, needs-attention, recovered or installed')
+        .option('--id <id>', 'the certificate the sample is about (default: the first configured)')
+        .action(dispatch(() => import('./commands/notifyTest.js')));
+    },
+    hook: () => {
+      const hook = program.command('hook').description('deploy hooks');
+      hook
+        .command('test')
+        .description("run a certificate's deploy hook with its documented environment, without renewing")
+        .option('--id <id>', 'the certificate whose deploy hook to run')
+        .action(dispatch(() => import('./commands/hookTest.js')));
+    },
     credentials: () => {
       const credentials = program.command('credentials').description('enrollment password in the OS keyring');
       credentials

@@ -7,6 +7,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { defaultStateDir } from './configPath.js';
+import { normalizeNotifications } from './notificationsConfig.js';
 import { validateRawConfig } from './schema.js';
 import type { ConfigIssue, RawConfig } from './schema.js';
 import { DEFAULTS } from './types.js';
@@ -229,6 +230,7 @@ function normalize(
     },
     pendingMaxAgeMs: raw.pendingMaxAge ?? DEFAULTS.pendingMaxAgeMs,
     logging: { format: raw.logging?.format ?? 'auto' },
+    notifications: normalizeNotifications(raw.notifications, resolve, where),
   };
   if (config.schedule.intervalMs < 60_000) throw new ConfigError('must be at least 1m', where(['schedule', 'interval']));
   for (const key of ['connectTimeout', 'requestTimeout'] as const) {

@@ -4,6 +4,7 @@
 import { isIP } from 'node:net';
 import * as v from 'valibot';
 import { parseDuration } from './duration.js';
+import { notificationsSchema } from './notificationsSchema.js';
 
 const nonEmptyString = v.pipe(v.string('expected a string'), v.trim(), v.nonEmpty('must not be empty'));
 
@@ -163,6 +164,7 @@ export const configSchema = v.strictObject({
   ),
   pendingMaxAge: v.optional(duration),
   logging: v.optional(v.strictObject({ format: v.optional(v.picklist(['json', 'text', 'auto'], 'expected "json", "text" or "auto"')) })),
+  notifications: v.optional(notificationsSchema),
 });
 
 export type RawConfig = v.InferOutput<typeof configSchema>;

@@ -1,6 +1,7 @@
 // The validated configuration as plain typed objects. Everything below the loader reads these and
 // nothing else: no YAML, no environment. Durations are milliseconds; paths are absolute (relative
 // ones were resolved against the config file's folder); secrets are references, never values.
+import type { NotificationsConfig } from './notificationTypes.js';
 
 /** Where a secret comes from. Exactly one source; the value itself never appears in the config. */
 export type SecretRef =
@@ -141,6 +142,8 @@ export interface Config {
   /** A pending request older than this is abandoned (default 60 days). */
   pendingMaxAgeMs: number;
   logging: LoggingConfig;
+  /** Who hears about failures, pending requests and expiry (docs/configuration.md, "Notifications"). */
+  notifications: NotificationsConfig;
 }
 
 export const DEFAULTS = {
