@@ -69,6 +69,7 @@ export function buildProgram(context: Omit<CommandContext, 'globals'>, onExit: (
         .command('pulse')
         .description('one full autoenrollment pass now: asks the running service, else runs in-process (like certutil -pulse)')
         .option('--wait', 'wait for the pass and print its outcome', false)
+        .option('--dry-run', 'fetch the policy and show what the pass would do (policy-driven certificates included), change nothing', false)
         .action(dispatch(() => import('./commands/pulse.js')));
     },
     status: () => {

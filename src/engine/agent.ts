@@ -25,6 +25,7 @@ import { managedClientCertificate } from './managedCertificate.js';
 import type { CircuitBreaker } from '../transport/circuitBreaker.js';
 import { readSnapshot, recoverTurn } from './turnRecovery.js';
 import { recordingStore } from './turnWrites.js';
+import { deriveFromStore, reportOf, saveDerivation, withDerived } from './autoenrollStep.js';
 
 /** How long a pass waits for another process holding a certificate's lock. */
 const LOCK_WAIT_MS = 30_000;
@@ -94,8 +95,10 @@ export function createAgent(deps: AgentDeps): Agent {
 
   async function runPassWith(options: PassOptions, memory: CircuitBreaker): Promise<PassResult> {
     const startedMs = deps.now();
-    const selected = selectCertificates(config.certificates, options.ids);
     const operation = planOperation(options.operation);
+    // Policy-driven certificates (autoenroll section): those managed before can authenticate to a
+    // certificate-auth policy server; the policy then decides what is managed in this pass.
+    const before = await deriveFromStore(config, store, [], startedMs);
     const policy = await runPolicyStep({
       config,
       http: deps.httpsClient,
@@ -106,10 +109,14 @@ export function createAgent(deps: AgentDeps): Agent {
       logger,
       forced: options.operation === 'pulse',
       manual: operation !== undefined,
-      clientCertificate: await managedClientCertificate(config, store, startedMs, logger),
+      clientCertificate: await managedClientCertificate(withDerived(config, before.managed), store, startedMs, logger),
       breaker: memory,
       ...(options.signal ? { signal: options.signal } : {}),
     });
+
+    const derivation = await deriveFromStore(config, store, policy.views, startedMs, before.previous);
+    const passCertificates = [...config.certificates, ...derivation.managed];
+    const selected = selectCertificates(passCertificates, options.ids);
 
     let credential: Promise<EndpointCredential> | undefined;
     const firstUsernameServer = config.policyServers.find((s) => s.auth === 'username' && s.username !== undefined && s.password !== undefined);
@@ -152,7 +159,7 @@ export function createAgent(deps: AgentDeps): Agent {
     // The plan after the pass: display state, renewal instant, next event, and when to wake.
     const nowMs = deps.now();
     const snapshots = await Promise.all(
-      config.certificates.map((c) => afterTurns.get(c.id) ?? readSnapshot(c, store.certificate(c.id)).catch(() => null)),
+      passCertificates.map((c) => afterTurns.get(c.id) ?? readSnapshot(c, store.certificate(c.id)).catch(() => null)),
     );
     const password = hasPasswordCredentials(config);
     const inputs = snapshots.filter((s): s is CertificateSnapshot => s !== null).map((s) => certificatePlanInput(s, policy.views, password));
@@ -176,8 +183,17 @@ export function createAgent(deps: AgentDeps): Agent {
       if (result.requestId === null && snapshot?.pending) result.requestId = snapshot.pending.meta.requestId;
     }
 
+    // Supersession is settled once the successor holds its certificate: archive what it replaced.
+    let autoenroll = derivation;
+    if (config.autoenroll || derivation.previous.length > 0) {
+      autoenroll = await deriveFromStore(config, store, policy.views, nowMs, derivation.records);
+      if (!options.dryRun) await saveDerivation(config, { ...autoenroll, previous: derivation.previous }, logger);
+    }
+
     const exitCodes = done.map((r) => (r.exitCode = exitCodeOfResult(r)));
     return {
+      ...(options.dryRun ? { dryRun: true } : {}),
+      ...(config.autoenroll || autoenroll.entries.length > 0 ? { autoenroll: { enabled: config.autoenroll?.enabled ?? false, entries: reportOf(autoenroll.entries) } } : {}),
       operation: options.operation,
       startedAt: new Date(startedMs).toISOString(),
       finishedAt: new Date(deps.now()).toISOString(),
@@ -222,6 +238,7 @@ export function createAgent(deps: AgentDeps): Agent {
     let release: (() => Promise<void>) | undefined;
     let snapshot: CertificateSnapshot | undefined;
     let action: ActionTaken = 'none';
+    if (options.dryRun) return dryRunTurn(certificate, certStore, options, policy, result);
     try {
       release = await store.lock(id, { wait: LOCK_WAIT_MS });
       const recovery = await recoverTurn({ ...ctx, logger: log }, certificate, certStore);
@@ -304,7 +321,7 @@ export function createAgent(deps: AgentDeps): Agent {
       result.error = errorToJson(error);
       result.exitCode = error.exitCode;
       log.error('certificate.failed', { action, code: error.code, message: error.message });
-      if (release && action !== 'none') await recordFailure(ctx, certStore, snapshot, error, action, id);
+      if (release && action !== 'none') await recordFailure(ctx, certStore, snapshot, error, action, certificate);
     } finally {
       await release?.();
     }
@@ -333,8 +350,9 @@ export function createAgent(deps: AgentDeps): Agent {
     snapshot: CertificateSnapshot | undefined,
     error: AutoenrollError,
     action: ActionTaken,
-    id: string,
+    certificate: CertificateConfig,
   ): Promise<void> {
+    const id = certificate.id;
     try {
       const state = await certStore.readState();
       const notAfter = snapshot ? notAfterOf(snapshot) : undefined;
@@ -343,7 +361,6 @@ export function createAgent(deps: AgentDeps): Agent {
       logger.error('state.write_failed', { id, message: (writeError as Error).message });
     }
     if (ctx.hooks) {
-      const certificate = config.certificates.find((c) => c.id === id) as CertificateConfig;
       await ctx.hooks
         .failure({
           id,
@@ -355,6 +372,33 @@ export function createAgent(deps: AgentDeps): Agent {
         })
         .catch((hookError: unknown) => logger.warn('hook.failure_failed', { id, message: (hookError as Error).message }));
     }
+  }
+
+  /** `--dry-run`: what the turn would do, from the stored state, changing nothing. */
+  async function dryRunTurn(
+    certificate: CertificateConfig,
+    certStore: ReturnType<typeof store.certificate>,
+    options: PassOptions,
+    policy: PolicyStepResult,
+    result: CertificateResult,
+  ): Promise<CertificateResult> {
+    try {
+      const snapshot = await readSnapshot(certificate, certStore);
+      const input = certificatePlanInput(snapshot, policy.views, hasPasswordCredentials(config));
+      const planned = plan({ hostId: deps.hostId, policy: stepFreshness(policy, options.operation !== 'scheduled'), certificates: [input] }, deps.now(), {
+        operation: planOperation(options.operation),
+        schedule,
+        ...(options.force ? { force: true } : {}),
+      }).actions[0] as CertificateAction;
+      result.planned = stepLabel(planned);
+      result.warnings.push(...planned.warnings);
+      result.message = `dry run: would ${result.planned}`;
+    } catch (caught) {
+      result.outcome = 'failed';
+      result.error = errorToJson(caught);
+      result.exitCode = caught instanceof AutoenrollError ? caught.exitCode : 1;
+    }
+    return result;
   }
 
   return { runPass };
