@@ -131,6 +131,7 @@ export function buildProgram(context: Omit<CommandContext, 'globals'>, onExit: (
         .description('the built-in CEP/CES emulator: `lab` serves; `lab approve ID`, `lab deny ID` act on a running lab')
         .option('--dir <dir>', 'lab state folder (CA keys, users, requests, log)')
         .option('--port <n>', 'HTTPS port (default 49999)', parsePort)
+        .option('--templates <file>', 'certificate templates (YAML or JSON list: name, oid, validitySeconds, renewalSeconds, autoEnroll, supersedes, flags)')
         .action(dispatch(() => import('./commands/lab.js')));
       lab
         .command('approve <requestId>')
