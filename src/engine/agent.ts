@@ -26,6 +26,7 @@ import type { CircuitBreaker } from '../transport/circuitBreaker.js';
 import { readSnapshot, recoverTurn } from './turnRecovery.js';
 import { recordingStore } from './turnWrites.js';
 import { deriveFromStore, reportOf, saveDerivation, withDerived } from './autoenrollStep.js';
+import type { AutoenrollEntry } from './autoenrollment.js';
 
 /** How long a pass waits for another process holding a certificate's lock. */
 const LOCK_WAIT_MS = 30_000;
@@ -193,7 +194,7 @@ export function createAgent(deps: AgentDeps): Agent {
     const exitCodes = done.map((r) => (r.exitCode = exitCodeOfResult(r)));
     return {
       ...(options.dryRun ? { dryRun: true } : {}),
-      ...(config.autoenroll || autoenroll.entries.length > 0 ? { autoenroll: { enabled: config.autoenroll?.enabled ?? false, entries: reportOf(autoenroll.entries) } } : {}),
+      ...(config.autoenroll || autoenroll.entries.length > 0 ? { autoenroll: { enabled: config.autoenroll?.enabled ?? false, entries: reportOf(passEntries(derivation.entries, autoenroll.entries)) } } : {}),
       operation: options.operation,
       startedAt: new Date(startedMs).toISOString(),
       finishedAt: new Date(deps.now()).toISOString(),
@@ -402,6 +403,14 @@ export function createAgent(deps: AgentDeps): Agent {
   }
 
   return { runPass };
+}
+
+/** What this pass decided per template, with the archiving its turns led to. */
+function passEntries(decided: readonly AutoenrollEntry[], after: readonly AutoenrollEntry[]): AutoenrollEntry[] {
+  return decided.map((entry) => {
+    const settled = after.find((e) => e.id === entry.id);
+    return settled && settled.disposition === 'archived' && entry.disposition !== 'archived' ? settled : entry;
+  });
 }
 
 function applyExecution(result: CertificateResult, execution: ExecutionResult): void {
