@@ -5,8 +5,9 @@
 // - Every template whose permission grants autoEnroll, that the allow list admits and the deny
 //   list does not name, and that no configured certificate names (those win), is managed.
 // - A managed certificate whose template another eligible template supersedes stops being
-//   renewed; the superseding template is enrolled as a new certificate (MS-WCCE: a renewal keeps
-//   the template), and once that one holds a certificate the old one is archived.
+//   the focus: the superseding template is enrolled as a new certificate (MS-WCCE: a renewal keeps
+//   the template), and once that one holds a certificate the old one is archived (kept, never
+//   renewed again); until then the old one goes on renewing.
 // - A template that leaves the policy or loses autoEnroll: its certificate is kept and reported
 //   until it expires, never deleted, never renewed.
 import { createHash } from 'node:crypto';
@@ -39,7 +40,7 @@ export type AutoenrollDisposition =
   | 'add'
   /** Granted and already managed. */
   | 'keep'
-  /** Superseded; the successor is being enrolled, this one is no longer renewed. */
+  /** Superseded; the successor is being enrolled, this one renews only until the successor holds a certificate. */
   | 'superseded'
   /** Superseded and the successor holds a certificate: archived, kept until expiry. */
   | 'archived'
@@ -64,7 +65,7 @@ export interface AutoenrollEntry {
   reason: AutoenrollReason;
   /** One readable sentence. */
   message: string;
-  /** Renewed and enrolled by the planner (add, keep). */
+  /** Renewed and enrolled by the planner (add, keep, superseded). */
   managed: boolean;
   supersededBy?: string;
   successorId?: string;
@@ -73,9 +74,9 @@ export interface AutoenrollEntry {
 }
 
 export interface AutoenrollResult {
-  /** Certificates the planner acts on (dispositions add and keep). */
+  /** Certificates the planner acts on (dispositions add, keep and superseded). */
   managed: CertificateConfig[];
-  /** Certificates kept and reported but not acted on (superseded, archived, stop). */
+  /** Certificates kept and reported but not acted on (archived, stop). */
   reported: CertificateConfig[];
   entries: AutoenrollEntry[];
   /** The registry to keep (unchanged entries are the same objects). */
@@ -216,15 +217,17 @@ export function deriveAutoenrollment(input: AutoenrollInput): AutoenrollResult {
       const archived = input.holdingCertificate.has(successorId);
       if (archived) updated = { ...updated, archivedAt: nowIso, changedAt: nowIso };
       next.push(updated);
-      reported.push(certificate);
+      // Until the successor holds a certificate this one goes on renewing: a successor that cannot
+      // be enrolled (no credentials, pending approval) must not leave the host without one.
+      (archived ? reported : managed).push(certificate);
       entries.push({
         ...base,
         disposition: archived ? 'archived' : 'superseded',
         reason: 'superseded',
-        managed: false,
+        managed: !archived,
         message: archived
           ? `superseded by template ${superseder.commonName}: re-enrolled as ${successorId}; this certificate is archived and kept until it expires`
-          : `superseded by template ${superseder.commonName}: a new enrollment on it (${successorId}) replaces this certificate, which is no longer renewed`,
+          : `superseded by template ${superseder.commonName}: a new enrollment on it (${successorId}) replaces this certificate, which is renewed only until then`,
         supersededBy: superseder.commonName,
         successorId,
       });

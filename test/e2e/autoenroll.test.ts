@@ -168,6 +168,7 @@ describe.skipIf(!hasOpenssl)('autoenroll from the policy (CLI process against th
 
     const pass = await pulse();
     expect(pass.certificates.map((c) => [c.id, c.action, c.outcome])).toEqual([
+      ['auto-AutoWeb', 'none', 'nothing-due'],
       ['auto-AutoVpn', 'none', 'nothing-due'],
       ['auto-AutoMail', 'none', 'nothing-due'],
       ['auto-AutoWeb2', 'enroll', 'issued'],

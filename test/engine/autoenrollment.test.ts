@@ -172,7 +172,7 @@ describe('deriveAutoenrollment', () => {
     expect(after.entries.map((e) => [e.template, e.disposition])).toEqual([['A', 'keep'], ['B', 'keep'], ['C', 'add']]);
   });
 
-  it('supersession: the superseding template is a new enrollment, the old one stops renewing, then is archived once the new one holds a certificate', () => {
+  it('supersession: the superseding template is a new enrollment, the old one is archived once the new one holds a certificate', () => {
     const views = [view([template('A'), template('B'), template('A2', { supersededTemplates: ['a'] })])];
     const first = deriveAutoenrollment(input({ records: [record('A'), record('B')], views }));
     expect(first.entries.map((e) => [e.template, e.disposition, e.reason])).toEqual([
@@ -181,14 +181,18 @@ describe('deriveAutoenrollment', () => {
       ['A2', 'add', 'supersedes'],
     ]);
     expect(first.entries[2]).toMatchObject({ supersedes: ['A'] });
-    expect(first.managed.map((c) => c.id)).toEqual(['auto-B', 'auto-A2']);
-    expect(first.reported.map((c) => c.id)).toEqual(['auto-A']);
+    // The old one renews until its successor holds a certificate (no host is left without one).
+    expect(first.managed.map((c) => c.id)).toEqual(['auto-A', 'auto-B', 'auto-A2']);
+    expect(first.entries[0]).toMatchObject({ managed: true });
+    expect(first.reported).toEqual([]);
     expect(first.records[0]).toMatchObject({ state: 'superseded', supersededBy: 'A2', successorId: 'auto-A2', changedAt: new Date(NOW).toISOString() });
     expect(first.records[0]?.archivedAt).toBeUndefined();
 
     const second = deriveAutoenrollment(input({ records: first.records, views, holdingCertificate: new Set(['auto-A2']) }));
     expect(second.entries[0]).toMatchObject({ template: 'A', disposition: 'archived', successorId: 'auto-A2' });
     expect(second.records[0]?.archivedAt).toBe(new Date(NOW).toISOString());
+    expect(second.managed.map((c) => c.id)).toEqual(['auto-B', 'auto-A2']);
+    expect(second.reported.map((c) => c.id)).toEqual(['auto-A']);
 
     // Archived is final: even with the superseding template gone, A is not renewed again.
     const third = deriveAutoenrollment(input({ records: second.records, views: [view([template('A')])] }));
