@@ -25,8 +25,8 @@ import { managedClientCertificate } from './managedCertificate.js';
 import type { CircuitBreaker } from '../transport/circuitBreaker.js';
 import { readSnapshot, recoverTurn } from './turnRecovery.js';
 import { recordingStore } from './turnWrites.js';
-import { deriveFromStore, reportOf, saveDerivation, withDerived } from './autoenrollStep.js';
-import type { AutoenrollEntry } from './autoenrollment.js';
+import { deriveFromStore, settleDerivation, withDerived } from './autoenrollStep.js';
+import { dryRunTurn } from './dryRunTurn.js';
 
 /** How long a pass waits for another process holding a certificate's lock. */
 const LOCK_WAIT_MS = 30_000;
@@ -184,17 +184,11 @@ export function createAgent(deps: AgentDeps): Agent {
       if (result.requestId === null && snapshot?.pending) result.requestId = snapshot.pending.meta.requestId;
     }
 
-    // Supersession is settled once the successor holds its certificate: archive what it replaced.
-    let autoenroll = derivation;
-    if (config.autoenroll || derivation.previous.length > 0) {
-      autoenroll = await deriveFromStore(config, store, policy.views, nowMs, derivation.records);
-      if (!options.dryRun) await saveDerivation(config, { ...autoenroll, previous: derivation.previous }, logger);
-    }
-
+    const autoenroll = await settleDerivation(config, store, policy.views, nowMs, derivation, options.dryRun !== true, logger);
     const exitCodes = done.map((r) => (r.exitCode = exitCodeOfResult(r)));
     return {
       ...(options.dryRun ? { dryRun: true } : {}),
-      ...(config.autoenroll || autoenroll.entries.length > 0 ? { autoenroll: { enabled: config.autoenroll?.enabled ?? false, entries: reportOf(passEntries(derivation.entries, autoenroll.entries)) } } : {}),
+      ...(autoenroll ? { autoenroll } : {}),
       operation: options.operation,
       startedAt: new Date(startedMs).toISOString(),
       finishedAt: new Date(deps.now()).toISOString(),
@@ -239,7 +233,9 @@ export function createAgent(deps: AgentDeps): Agent {
     let release: (() => Promise<void>) | undefined;
     let snapshot: CertificateSnapshot | undefined;
     let action: ActionTaken = 'none';
-    if (options.dryRun) return dryRunTurn(certificate, certStore, options, policy, result);
+    if (options.dryRun) {
+      return dryRunTurn({ config, hostId: deps.hostId, nowMs: deps.now(), schedule, certificate, store: certStore, options, policy, result });
+    }
     try {
       release = await store.lock(id, { wait: LOCK_WAIT_MS });
       const recovery = await recoverTurn({ ...ctx, logger: log }, certificate, certStore);
@@ -375,42 +371,7 @@ export function createAgent(deps: AgentDeps): Agent {
     }
   }
 
-  /** `--dry-run`: what the turn would do, from the stored state, changing nothing. */
-  async function dryRunTurn(
-    certificate: CertificateConfig,
-    certStore: ReturnType<typeof store.certificate>,
-    options: PassOptions,
-    policy: PolicyStepResult,
-    result: CertificateResult,
-  ): Promise<CertificateResult> {
-    try {
-      const snapshot = await readSnapshot(certificate, certStore);
-      const input = certificatePlanInput(snapshot, policy.views, hasPasswordCredentials(config));
-      const planned = plan({ hostId: deps.hostId, policy: stepFreshness(policy, options.operation !== 'scheduled'), certificates: [input] }, deps.now(), {
-        operation: planOperation(options.operation),
-        schedule,
-        ...(options.force ? { force: true } : {}),
-      }).actions[0] as CertificateAction;
-      result.planned = stepLabel(planned);
-      result.warnings.push(...planned.warnings);
-      result.message = `dry run: would ${result.planned}`;
-    } catch (caught) {
-      result.outcome = 'failed';
-      result.error = errorToJson(caught);
-      result.exitCode = caught instanceof AutoenrollError ? caught.exitCode : 1;
-    }
-    return result;
-  }
-
   return { runPass };
-}
-
-/** What this pass decided per template, with the archiving its turns led to. */
-function passEntries(decided: readonly AutoenrollEntry[], after: readonly AutoenrollEntry[]): AutoenrollEntry[] {
-  return decided.map((entry) => {
-    const settled = after.find((e) => e.id === entry.id);
-    return settled && settled.disposition === 'archived' && entry.disposition !== 'archived' ? settled : entry;
-  });
 }
 
 function applyExecution(result: CertificateResult, execution: ExecutionResult): void {

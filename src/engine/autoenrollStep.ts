@@ -70,6 +70,34 @@ export function withDerived(config: Config, certificates: readonly CertificateCo
   return { ...config, certificates: [...config.certificates, ...certificates] };
 }
 
+/**
+ * After the turns of a pass: derive again (a successor that now holds its certificate archives
+ * what it superseded), keep the registry (unless `save` is false: a dry run), and report what
+ * the pass decided. Undefined when the section is absent and nothing was ever managed.
+ */
+export async function settleDerivation(
+  config: Config,
+  store: Store,
+  views: readonly PolicyView[],
+  nowMs: number,
+  decided: AutoenrollDerivation,
+  save: boolean,
+  logger: Logger,
+): Promise<{ enabled: boolean; entries: AutoenrollReport[] } | undefined> {
+  if (!config.autoenroll && decided.previous.length === 0) return undefined;
+  const settled = await deriveFromStore(config, store, views, nowMs, decided.records);
+  if (save) await saveDerivation(config, { ...settled, previous: decided.previous }, logger);
+  return { enabled: config.autoenroll?.enabled ?? false, entries: reportOf(passEntries(decided.entries, settled.entries)) };
+}
+
+/** What a pass decided per template, with the archiving its turns led to. */
+export function passEntries(decided: readonly AutoenrollEntry[], after: readonly AutoenrollEntry[]): AutoenrollEntry[] {
+  return decided.map((entry) => {
+    const settled = after.find((e) => e.id === entry.id);
+    return settled && settled.disposition === 'archived' && entry.disposition !== 'archived' ? settled : entry;
+  });
+}
+
 /** An entry as the pass result and `plan` show it. */
 export type AutoenrollReport = Omit<AutoenrollEntry, 'managed'>;
 
