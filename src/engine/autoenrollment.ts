@@ -163,14 +163,16 @@ export function deriveAutoenrollment(input: AutoenrollInput): AutoenrollResult {
   /** Why an autoEnroll template is not enrolled, or undefined when it is eligible. */
   const exclusion = (t: CachedTemplate): AutoenrollStopReason | 'not-allowed-by-config' | undefined => {
     if (!settings.enabled) return 'autoenroll-disabled';
-    if (!t.autoEnroll) return 'autoenroll-not-granted';
     if (explicitlyNamed(explicit, t)) return 'explicit';
+    if (!t.autoEnroll) return 'autoenroll-not-granted';
     if (!admitted(t)) return 'not-allowed-by-config';
     return undefined;
   };
-  const eligible = templates.filter((t) => exclusion(t) === undefined);
+  // A template supersedes for this client when it is enrolled here: policy-driven, or by a
+  // configured certificate (whose id is then the successor).
+  const superseding = templates.filter((t) => settings.enabled && (exclusion(t) === undefined || explicitlyNamed(explicit, t) !== undefined));
   const supersederOf = (name: string): CachedTemplate | undefined =>
-    eligible.find((s) => s.commonName !== name && s.supersededTemplates.some((n) => n.toLowerCase() === name.toLowerCase()));
+    superseding.find((s) => s.commonName !== name && s.supersededTemplates.some((n) => n.toLowerCase() === name.toLowerCase()));
 
   const records = new Map<string, AutoenrollRecord>(input.records.map((r) => [r.template, r]));
   const idOf = (template: string): string => {
@@ -180,6 +182,8 @@ export function deriveAutoenrollment(input: AutoenrollInput): AutoenrollResult {
     if (takenIds.has(id)) id = `${id}-${createHash('sha1').update(`id:${template}`).digest('hex').slice(0, 6)}`;
     return id;
   };
+
+  const successorIdOf = (t: CachedTemplate): string => explicitlyNamed(explicit, t)?.id ?? idOf(t.commonName);
 
   const entries: AutoenrollEntry[] = [];
   const next: AutoenrollRecord[] = [];
@@ -210,9 +214,9 @@ export function deriveAutoenrollment(input: AutoenrollInput): AutoenrollResult {
       entries.push({ ...base, disposition: record.state === 'active' ? 'keep' : 'stop', reason: record.state === 'active' ? 'autoenroll-granted' : (record.stopReason ?? 'template-not-in-policy'), managed: record.state === 'active', message: 'no enrollment policy is known yet' });
       continue;
     }
-    const superseder = settings.enabled ? supersederOf(record.template) : undefined;
+    const superseder = supersederOf(record.template);
     if (superseder) {
-      const successorId = idOf(superseder.commonName);
+      const successorId = successorIdOf(superseder);
       let updated = update(record, { state: 'superseded', supersededBy: superseder.commonName, successorId }, ['stopReason']);
       const archived = input.holdingCertificate.has(successorId);
       if (archived) updated = { ...updated, archivedAt: nowIso, changedAt: nowIso };

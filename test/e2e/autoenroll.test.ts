@@ -215,4 +215,35 @@ describe.skipIf(!hasOpenssl)('autoenroll from the policy (CLI process against th
     expect(plan.certificates.find((c) => c.id === 'auto-AutoVpn')).toMatchObject({ action: 'keep', reason: 'template-not-in-policy' });
     expect(plan.certificates.find((c) => c.id === 'auto-AutoMail')).toMatchObject({ action: 'renew' });
   }, 120_000);
+
+  it('configured certificates work beside it and win on conflicts; the deny list and a pinned {fqdn} apply', async () => {
+    const user = lab.users[0] as { username: string; password: string };
+    const dir = join(work, 'mixed');
+    mkdirSync(dir);
+    const mixed = join(dir, 'config.yaml');
+    writeFileSync(
+      mixed,
+      stringify({
+        stateDir: './state',
+        trust: { caFile: lab.trustBundlePath },
+        policyServers: [{ url: lab.endpoint(CEP_USERNAME).url, auth: 'username', username: user.username, password: { env: 'LAB_PASSWORD' } }],
+        certificates: [
+          { id: 'mail', template: 'AutoMail', subject: 'CN=mail.explicit.test', dns: ['mail.explicit.test'], key: { algorithm: 'EC', curve: 'P-256' }, output: { cert: './out/mail.pem', key: './out/mail.key' } },
+        ],
+        autoenroll: { templates: { deny: ['autoweb2'] }, fqdn: 'pinned.lab.test', key: { algorithm: 'EC', curve: 'P-256' } },
+      }),
+    );
+    const result = await runBundle(bundle, ['--config', mixed, 'pulse', '--json'], env, 60_000);
+    expect(result.code, result.stderr).toBe(0);
+    const pass = JSON.parse(result.stdout) as PassResult;
+    expect(pass.autoenroll?.entries.map((e) => [e.template, e.disposition, e.reason])).toEqual([
+      ['AutoWeb', 'add', 'autoenroll-granted'],
+      ['AutoMail', 'skip', 'explicit'],
+      ['AutoWeb2', 'skip', 'not-allowed-by-config'],
+    ]);
+    expect(pass.certificates.map((c) => [c.id, c.outcome])).toEqual([['mail', 'issued'], ['auto-AutoWeb', 'issued']]);
+    expect(issues().map((e) => e.template).sort()).toEqual(['AutoMail', 'AutoWeb']);
+    expect(subjectOf(join(dir, 'out', 'mail.pem'))).toBe('subject=CN=mail.explicit.test');
+    expect(subjectOf(join(dir, 'certs', 'AutoWeb', 'cert.pem'))).toBe('subject=CN=pinned.lab.test');
+  }, 120_000);
 });

@@ -207,6 +207,17 @@ describe('deriveAutoenrollment', () => {
     expect(fresh.entries.map((e) => [e.template, e.disposition, e.reason])).toEqual([['A', 'skip', 'superseded'], ['A2', 'add', 'autoenroll-granted']]);
   });
 
+  it('a superseding template that a configured certificate manages supersedes too; that certificate is the successor', () => {
+    const views = [view([template('A'), template('A2', { supersededTemplates: ['A'], autoEnroll: false })])];
+    const first = deriveAutoenrollment(input({ records: [record('A')], views, explicit: [explicit('web', 'A2')] }));
+    expect(first.entries.map((e) => [e.template, e.disposition, e.reason])).toEqual([['A', 'superseded', 'superseded'], ['A2', 'skip', 'explicit']]);
+    expect(first.entries[0]).toMatchObject({ successorId: 'web' });
+    const second = deriveAutoenrollment(input({ records: first.records, views, explicit: [explicit('web', 'A2')], holdingCertificate: new Set(['web']) }));
+    expect(second.entries[0]).toMatchObject({ disposition: 'archived', successorId: 'web' });
+    const fresh = deriveAutoenrollment(input({ views, explicit: [explicit('web', 'A2')] }));
+    expect(fresh.entries.find((e) => e.template === 'A')).toMatchObject({ disposition: 'skip', reason: 'superseded' });
+  });
+
   it('a template that leaves the policy or loses autoEnroll: kept and reported, not renewed; back when granted again', () => {
     const records = [record('A'), record('B')];
     const gone = deriveAutoenrollment(input({ records, views: [view([template('B', { autoEnroll: false })])] }));
