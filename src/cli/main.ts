@@ -131,6 +131,8 @@ export function buildProgram(context: Omit<CommandContext, 'globals'>, onExit: (
         .description('the built-in CEP/CES emulator: `lab` serves; `lab approve ID`, `lab deny ID` act on a running lab')
         .option('--dir <dir>', 'lab state folder (CA keys, users, requests, log)')
         .option('--port <n>', 'HTTPS port (default 49999)', parsePort)
+        .option('--kerberos-keytab <file>', 'add Kerberos CEP/CES endpoints, accepting tickets for HTTP/127.0.0.1 with the keys in this keytab (needs the kerberos module)')
+        .option('--require-channel-binding', 'Kerberos endpoints refuse tokens without channel bindings (IIS Extended Protection: Required)')
         .option('--templates <file>', 'certificate templates (YAML or JSON list: name, oid, validitySeconds, renewalSeconds, autoEnroll, supersedes, flags)')
         .action(dispatch(() => import('./commands/lab.js')));
       lab

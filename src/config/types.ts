@@ -9,7 +9,21 @@ export type SecretRef =
   | { keyring: string }
   | { systemdCredential: string };
 
-export type PolicyServerAuth = 'username' | 'certificate';
+export type PolicyServerAuth = 'username' | 'certificate' | 'kerberos';
+
+/** How a kerberos policy server (and the Kerberos CES endpoints) get a ticket. */
+export type KerberosCredentialConfig =
+  | { kind: 'keytab'; keytab: string; /** absent: the machine principals, first that works */ principal?: string }
+  | { kind: 'ccache'; ccache: string }
+  | { kind: 'password'; /** username + password of the policy server entry */ principal: string; password: SecretRef };
+
+export interface KerberosConfig {
+  credential: KerberosCredentialConfig;
+  /** Service principal of the endpoints; default HTTP/<host of each URL>. */
+  servicePrincipal?: string;
+  /** Let the server act as us onwards (GSS delegation); default false. */
+  delegation: boolean;
+}
 
 export interface PolicyServerConfig {
   /** https URL of the CEP (MS-XCEP) endpoint. */
@@ -22,6 +36,8 @@ export interface PolicyServerConfig {
   username?: string;
   /** Required for auth 'username'. */
   password?: SecretRef;
+  /** For auth 'kerberos'. */
+  kerberos?: KerberosConfig;
   /** Position in the config file's list (stable tie-break and for messages). */
   index: number;
 }
@@ -175,4 +191,6 @@ export const DEFAULTS = {
   connectTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   pendingMaxAgeMs: 60 * 86400_000,
+  /** The machine keytab realm join / adcli join writes. */
+  kerberosKeytab: '/etc/krb5.keytab',
 } as const;

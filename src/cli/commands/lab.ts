@@ -1,4 +1,5 @@
 // `autoenroll lab`: the CEP/CES emulator in the foreground until SIGINT/SIGTERM.
+import path from 'node:path';
 import { ExitCode } from '../../errors.js';
 import { labDir } from '../../lab/labDir.js';
 import type { CommandContext } from '../context.js';
@@ -6,18 +7,22 @@ import type { CommandContext } from '../context.js';
 interface LabCommandOptions {
   dir?: string;
   port?: number;
+  kerberosKeytab?: string;
+  requireChannelBinding?: boolean;
   templates?: string;
 }
 
 export async function run(options: LabCommandOptions, context: CommandContext): Promise<number> {
   const { startLab } = await import('../../lab/lab.js');
   const dir = labDir(options.dir, context.cwd);
-  const { resolve } = await import('node:path');
-  const templates = options.templates !== undefined ? await (await import('../../lab/templateFile.js')).readLabTemplates(resolve(context.cwd, options.templates)) : undefined;
+  const templates = options.templates !== undefined ? await (await import('../../lab/templateFile.js')).readLabTemplates(path.resolve(context.cwd, options.templates)) : undefined;
   const quiet = context.globals.quiet;
   const lab = await startLab({
     dir,
     port: options.port ?? 49999,
+    ...(options.kerberosKeytab !== undefined
+      ? { kerberos: { keytab: path.resolve(context.cwd, options.kerberosKeytab), ...(options.requireChannelBinding ? { requireChannelBinding: true } : {}) } }
+      : {}),
     ...(templates ? { templates } : {}),
     log: (entry) => {
       if (quiet) return;
