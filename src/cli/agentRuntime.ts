@@ -14,6 +14,7 @@ import type { Notifications } from '../daemon/notifications.js';
 import { createAgent } from '../engine/agent.js';
 import type { Agent, AgentDeps, AgentHooks, CertificateResult, PassResult } from '../engine/agentTypes.js';
 import { hostIdentity } from '../engine/hostIdentity.js';
+import type { AutoenrollReport } from '../engine/autoenrollStep.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { createLogger } from '../log/logger.js';
 import type { Logger } from '../log/logger.js';
@@ -129,14 +130,21 @@ export function printPassResult(context: CommandContext, result: PassResult): vo
     context.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return;
   }
+  if (result.dryRun) context.stdout.write('dry run: the policy was fetched; no request was sent and no certificate changed\n');
+  for (const entry of result.autoenroll?.entries ?? []) context.stdout.write(`${describeAutoenrollEntry(entry)}\n`);
   if (result.certificates.length === 0) {
-    context.stdout.write('no certificates are configured\n');
+    context.stdout.write(result.autoenroll ? 'no certificates to act on\n' : 'no certificates are configured\n');
     return;
   }
   for (const certificate of result.certificates) context.stdout.write(`${describeResult(certificate)}\n`);
   if (result.policy.error && result.policy.source === 'cache') {
     context.stdout.write(`note: every policy server failed; used the cached policy ${result.policy.policyId ?? ''} fetched ${result.policy.fetchedAt ?? '?'}\n`);
   }
+}
+
+/** "autoenroll WebServer: add as auto-WebServer — the policy grants autoEnroll …" */
+export function describeAutoenrollEntry(entry: AutoenrollReport): string {
+  return `autoenroll ${entry.template}: ${entry.disposition} as ${entry.id} — ${entry.message}`;
 }
 
 export function describeResult(r: CertificateResult): string {

@@ -69,6 +69,7 @@ export function buildProgram(context: Omit<CommandContext, 'globals'>, onExit: (
         .command('pulse')
         .description('one full autoenrollment pass now: asks the running service, else runs in-process (like certutil -pulse)')
         .option('--wait', 'wait for the pass and print its outcome', false)
+        .option('--dry-run', 'fetch the policy and show what the pass would do (policy-driven certificates included), change nothing', false)
         .action(dispatch(() => import('./commands/pulse.js')));
     },
     status: () => {
@@ -132,6 +133,7 @@ export function buildProgram(context: Omit<CommandContext, 'globals'>, onExit: (
         .option('--port <n>', 'HTTPS port (default 49999)', parsePort)
         .option('--kerberos-keytab <file>', 'add Kerberos CEP/CES endpoints, accepting tickets for HTTP/127.0.0.1 with the keys in this keytab (needs the kerberos module)')
         .option('--require-channel-binding', 'Kerberos endpoints refuse tokens without channel bindings (IIS Extended Protection: Required)')
+        .option('--templates <file>', 'certificate templates (YAML or JSON list: name, oid, validitySeconds, renewalSeconds, autoEnroll, supersedes, flags)')
         .action(dispatch(() => import('./commands/lab.js')));
       lab
         .command('approve <requestId>')

@@ -11,7 +11,8 @@ import { normalizeNotifications } from './notificationsConfig.js';
 import { validateRawConfig } from './schema.js';
 import type { ConfigIssue, RawConfig } from './schema.js';
 import { DEFAULTS } from './types.js';
-import type { CertificateConfig, Config, KerberosConfig, KerberosCredentialConfig, KeyConfig, OutputConfig, PolicyServerConfig, SecretRef } from './types.js';
+import type { AutoenrollCertificateSettings, AutoenrollConfig, CertificateConfig, Config, KerberosConfig, KerberosCredentialConfig, KeyConfig, OutputConfig, PolicyServerConfig, SecretRef } from './types.js';
+import { PLACEHOLDERS, unknownPlaceholders } from './placeholders.js';
 
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
@@ -232,6 +233,7 @@ function normalize(
     logging: { format: raw.logging?.format ?? 'auto' },
     notifications: normalizeNotifications(raw.notifications, resolve, where),
   };
+  if (raw.autoenroll !== undefined) config.autoenroll = normalizeAutoenroll(raw.autoenroll, resolve, (keys) => where(['autoenroll', ...keys]));
   if (config.schedule.intervalMs < 60_000) throw new ConfigError('must be at least 1m', where(['schedule', 'interval']));
   for (const key of ['connectTimeout', 'requestTimeout'] as const) {
     const value = raw.transport?.[key];
@@ -300,4 +302,59 @@ function checkOutputCollisions(
       owners.set(file, name === 'chain' ? 'chain' : formatKeyPath(keyPath));
     }
   });
+}
+
+type RawAutoenroll = NonNullable<RawConfig['autoenroll']>;
+type RawAutoenrollSettings = Pick<RawAutoenroll, 'subject' | 'dns' | 'ip' | 'upn' | 'email' | 'key'>;
+
+/** The autoenroll section with its documented defaults (CN={fqdn}, dns [{fqdn}], outputs in ./certs). */
+function normalizeAutoenroll(
+  raw: RawAutoenroll,
+  resolve: (p: string) => string,
+  where: (keys: KeyPath) => { file: string; line: number | undefined; key: string },
+): AutoenrollConfig {
+  const settings = (s: RawAutoenrollSettings, at: KeyPath): Partial<AutoenrollCertificateSettings> => {
+    const out: Partial<AutoenrollCertificateSettings> = {};
+    for (const name of ['subject', 'dns', 'ip', 'upn', 'email'] as const) {
+      const value = s[name];
+      if (value === undefined) continue;
+      for (const text of Array.isArray(value) ? value : [value]) {
+        const unknown = unknownPlaceholders(text);
+        if (unknown.length > 0) {
+          throw new ConfigError(`unknown placeholder {${unknown[0]}} (known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(', ')})`, where([...at, name]));
+        }
+      }
+      (out as Record<string, unknown>)[name] = value;
+    }
+    if (s.key !== undefined) out.key = normalizeKey(s.key, (key) => where([...at, 'key', ...key]));
+    return out;
+  };
+  const defaults = settings(raw, []);
+  const perTemplate: Record<string, Partial<AutoenrollCertificateSettings>> = {};
+  for (const [name, entry] of Object.entries(raw.perTemplate ?? {})) perTemplate[name] = settings(entry, ['perTemplate', name]);
+  const out: AutoenrollConfig = {
+    enabled: raw.enabled ?? true,
+    allow: raw.templates?.allow ?? [],
+    deny: raw.templates?.deny ?? [],
+    defaults: {
+      subject: defaults.subject ?? 'CN={fqdn}',
+      dns: defaults.dns ?? ['{fqdn}'],
+      ip: defaults.ip ?? [],
+      upn: defaults.upn ?? [],
+      email: defaults.email ?? [],
+      ...(defaults.key ? { key: defaults.key } : {}),
+    },
+    perTemplate,
+    reuseKey: raw.reuseKey ?? false,
+    outputDir: resolve(raw.outputDir ?? './certs'),
+    outputMode: raw.outputMode ?? DEFAULTS.outputMode,
+    hooks: {
+      deploy: raw.hooks?.deploy ?? [],
+      failure: raw.hooks?.failure ?? [],
+      timeoutMs: raw.hooks?.timeout ?? DEFAULTS.hookTimeoutMs,
+      shell: raw.hooks?.shell ?? false,
+    },
+  };
+  if (raw.fqdn !== undefined) out.fqdn = raw.fqdn;
+  return out;
 }

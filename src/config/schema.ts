@@ -142,11 +142,33 @@ const certificate = v.strictObject({
   hooks: v.optional(hooks),
 });
 
+const autoenrollSettings = {
+  subject: v.optional(nonEmptyString),
+  dns: v.optional(stringList(nonEmptyString)),
+  ip: v.optional(stringList(ipAddress)),
+  upn: v.optional(stringList(nonEmptyString)),
+  email: v.optional(stringList(nonEmptyString)),
+  key: v.optional(key),
+};
+
+const autoenroll = v.strictObject({
+  enabled: v.optional(v.boolean('expected true or false')),
+  templates: v.optional(v.strictObject({ allow: v.optional(stringList(nonEmptyString)), deny: v.optional(stringList(nonEmptyString)) })),
+  ...autoenrollSettings,
+  perTemplate: v.optional(v.record(v.string(), v.strictObject(autoenrollSettings), 'expected a mapping of template names')),
+  reuseKey: v.optional(v.boolean('expected true or false')),
+  outputDir: v.optional(nonEmptyString),
+  outputMode: v.optional(fileMode),
+  hooks: v.optional(hooks),
+  fqdn: v.optional(v.pipe(nonEmptyString, v.regex(/^[A-Za-z0-9.-]+$/, 'expected a DNS name such as ws01.contoso.com'))),
+});
+
 export const configSchema = v.strictObject({
   stateDir: v.optional(nonEmptyString),
   trust: v.optional(v.strictObject({ caFile: v.optional(nonEmptyString) })),
   policyServers: v.pipe(v.array(policyServer, 'expected a list of policy servers'), v.minLength(1, 'at least one policy server is needed')),
   certificates: v.optional(v.array(certificate, 'expected a list of certificates')),
+  autoenroll: v.optional(autoenroll),
   schedule: v.optional(v.strictObject({ interval: v.optional(duration), jitter: v.optional(duration) })),
   transport: v.optional(
     v.strictObject({

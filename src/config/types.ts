@@ -96,6 +96,42 @@ export interface CertificateConfig {
   minRenewalFraction: number;
   output?: OutputConfig;
   hooks: HookConfig;
+  /** Set on certificates derived from the policy (autoenroll section), never on configured ones. */
+  source?: { kind: 'autoenroll'; template: string };
+}
+
+/** What every policy-driven certificate is enrolled with; placeholders ({fqdn}, {hostname}, {template}) expanded per template. */
+export interface AutoenrollCertificateSettings {
+  subject: string;
+  dns: string[];
+  ip: string[];
+  upn: string[];
+  email: string[];
+  key?: KeyConfig;
+}
+
+/**
+ * Policy-driven autoenrollment (the `autoenroll` section): every template whose MS-XCEP
+ * permission grants autoEnroll to this client becomes a managed certificate, unless the
+ * allow/deny lists or an explicitly configured certificate say otherwise.
+ */
+export interface AutoenrollConfig {
+  enabled: boolean;
+  /** Template names or OIDs, `*` matches any run of characters; empty = every template. */
+  allow: string[];
+  /** Same syntax; a denied template is never enrolled, even when allowed. */
+  deny: string[];
+  defaults: AutoenrollCertificateSettings;
+  /** Per template common name: replaces the default subject/SANs/key for that template. */
+  perTemplate: Record<string, Partial<AutoenrollCertificateSettings>>;
+  reuseKey: boolean;
+  /** Outputs go to <outputDir>/<template>/{cert,key,chain,fullchain}.pem. */
+  outputDir: string;
+  /** File mode of cert/chain/fullchain (the key is 0600). */
+  outputMode: number;
+  hooks: HookConfig;
+  /** Pins {fqdn}; absent: the host's name (see hostFacts.ts). */
+  fqdn?: string;
 }
 
 export interface ScheduleConfig {
@@ -137,6 +173,8 @@ export interface Config {
   /** Sorted by priority (lower first), then by position in the file. */
   policyServers: PolicyServerConfig[];
   certificates: CertificateConfig[];
+  /** Policy-driven autoenrollment; absent when the section is not written. */
+  autoenroll?: AutoenrollConfig;
   schedule: ScheduleConfig;
   transport: TransportConfig;
   /** A pending request older than this is abandoned (default 60 days). */

@@ -26,6 +26,8 @@ import { managedClientCertificate } from './managedCertificate.js';
 import type { CircuitBreaker } from '../transport/circuitBreaker.js';
 import { readSnapshot, recoverTurn } from './turnRecovery.js';
 import { recordingStore } from './turnWrites.js';
+import { deriveFromStore, settleDerivation, withDerived } from './autoenrollStep.js';
+import { dryRunTurn } from './dryRunTurn.js';
 
 /** How long a pass waits for another process holding a certificate's lock. */
 const LOCK_WAIT_MS = 30_000;
@@ -95,8 +97,9 @@ export function createAgent(deps: AgentDeps): Agent {
 
   async function runPassWith(options: PassOptions, memory: CircuitBreaker): Promise<PassResult> {
     const startedMs = deps.now();
-    const selected = selectCertificates(config.certificates, options.ids);
     const operation = planOperation(options.operation);
+    // Policy-driven certificates managed before may authenticate to a certificate CEP; then the policy decides.
+    const before = await deriveFromStore(config, store, [], startedMs);
     const policy = await runPolicyStep({
       config,
       http: deps.httpsClient,
@@ -107,10 +110,14 @@ export function createAgent(deps: AgentDeps): Agent {
       logger,
       forced: options.operation === 'pulse',
       manual: operation !== undefined,
-      clientCertificate: await managedClientCertificate(config, store, startedMs, logger),
+      clientCertificate: await managedClientCertificate(withDerived(config, before.managed), store, startedMs, logger),
       breaker: memory,
       ...(options.signal ? { signal: options.signal } : {}),
     });
+
+    const derivation = await deriveFromStore(config, store, policy.views, startedMs, before.previous);
+    const passCertificates = [...config.certificates, ...derivation.managed];
+    const selected = selectCertificates(passCertificates, options.ids);
 
     let credential: Promise<EndpointCredential> | undefined;
     const firstUsernameServer = config.policyServers.find((s) => s.auth === 'username' && s.username !== undefined && s.password !== undefined);
@@ -154,7 +161,7 @@ export function createAgent(deps: AgentDeps): Agent {
     // The plan after the pass: display state, renewal instant, next event, and when to wake.
     const nowMs = deps.now();
     const snapshots = await Promise.all(
-      config.certificates.map((c) => afterTurns.get(c.id) ?? readSnapshot(c, store.certificate(c.id)).catch(() => null)),
+      passCertificates.map((c) => afterTurns.get(c.id) ?? readSnapshot(c, store.certificate(c.id)).catch(() => null)),
     );
     const password = hasEnrollmentCredentials(config);
     const inputs = snapshots.filter((s): s is CertificateSnapshot => s !== null).map((s) => certificatePlanInput(s, policy.views, password));
@@ -178,8 +185,11 @@ export function createAgent(deps: AgentDeps): Agent {
       if (result.requestId === null && snapshot?.pending) result.requestId = snapshot.pending.meta.requestId;
     }
 
+    const autoenroll = await settleDerivation(config, store, policy.views, nowMs, derivation, options.dryRun !== true, logger);
     const exitCodes = done.map((r) => (r.exitCode = exitCodeOfResult(r)));
     return {
+      ...(options.dryRun ? { dryRun: true } : {}),
+      ...(autoenroll ? { autoenroll } : {}),
       operation: options.operation,
       startedAt: new Date(startedMs).toISOString(),
       finishedAt: new Date(deps.now()).toISOString(),
@@ -224,6 +234,9 @@ export function createAgent(deps: AgentDeps): Agent {
     let release: (() => Promise<void>) | undefined;
     let snapshot: CertificateSnapshot | undefined;
     let action: ActionTaken = 'none';
+    if (options.dryRun) {
+      return dryRunTurn({ config, hostId: deps.hostId, nowMs: deps.now(), schedule, certificate, store: certStore, options, policy, result });
+    }
     try {
       release = await store.lock(id, { wait: LOCK_WAIT_MS });
       const recovery = await recoverTurn({ ...ctx, logger: log }, certificate, certStore);
@@ -306,7 +319,7 @@ export function createAgent(deps: AgentDeps): Agent {
       result.error = errorToJson(error);
       result.exitCode = error.exitCode;
       log.error('certificate.failed', { action, code: error.code, message: error.message });
-      if (release && action !== 'none') await recordFailure(ctx, certStore, snapshot, error, action, id);
+      if (release && action !== 'none') await recordFailure(ctx, certStore, snapshot, error, action, certificate);
     } finally {
       await release?.();
     }
@@ -335,8 +348,9 @@ export function createAgent(deps: AgentDeps): Agent {
     snapshot: CertificateSnapshot | undefined,
     error: AutoenrollError,
     action: ActionTaken,
-    id: string,
+    certificate: CertificateConfig,
   ): Promise<void> {
+    const id = certificate.id;
     try {
       const state = await certStore.readState();
       const notAfter = snapshot ? notAfterOf(snapshot) : undefined;
@@ -345,7 +359,6 @@ export function createAgent(deps: AgentDeps): Agent {
       logger.error('state.write_failed', { id, message: (writeError as Error).message });
     }
     if (ctx.hooks) {
-      const certificate = config.certificates.find((c) => c.id === id) as CertificateConfig;
       await ctx.hooks
         .failure({
           id,

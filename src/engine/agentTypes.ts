@@ -7,6 +7,7 @@ import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/storeTypes.js';
 import type { HttpsClient } from '../transport/httpsClient.js';
 import type { CertificateStatus, PlannedStep } from './plannerTypes.js';
+import type { AutoenrollReport } from './autoenrollStep.js';
 
 /**
  * 'scheduled' is the service's own timed pass (per-host renewal slot, backoff and poll cadence
@@ -26,6 +27,8 @@ export interface PassOptions {
   waitPendingMs?: number;
   /** Cancels the pass between steps (service shutdown). */
   signal?: AbortSignal;
+  /** Fetch the policy and plan every certificate (policy-driven ones included), but send no request and change no certificate. */
+  dryRun?: boolean;
 }
 
 /** What the pass did for one certificate. */
@@ -96,6 +99,10 @@ export interface PassResult {
   certificates: CertificateResult[];
   /** ISO 8601: the earliest instant anything is due (the service sleeps until then). */
   nextWakeAt: string;
+  /** Present for `--dry-run`: nothing was sent or changed. */
+  dryRun?: true;
+  /** Policy-driven autoenrollment (autoenroll section): one entry per template considered or certificate kept. */
+  autoenroll?: { enabled: boolean; entries: AutoenrollReport[] };
 }
 
 /** Passed to the deploy hook after a new certificate was installed. */

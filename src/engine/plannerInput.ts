@@ -77,7 +77,7 @@ export function certificatePlanInput(
     },
     passwordCredentials,
     endpoints: { keyBasedRenewal, usernameEnrollment },
-    template: located ? templateView(located) : null,
+    template: located ? plannedTemplateView(config, located) : null,
     current: null,
     pending: null,
     failures: { consecutiveFailures: state?.consecutiveFailures ?? 0 },
@@ -100,6 +100,19 @@ export function certificatePlanInput(
   if (lastAttemptAtMs !== undefined) input.failures.lastAttemptAtMs = lastAttemptAtMs;
   if (nextAttemptAtMs !== undefined && input.failures.consecutiveFailures > 0) input.failures.nextAttemptAtMs = nextAttemptAtMs;
   return input;
+}
+
+/**
+ * A policy-driven certificate follows supersession by a new certificate on the superseding
+ * template (autoenrollment.ts), not by re-enrolling itself: the planner does not see it.
+ */
+function plannedTemplateView(config: CertificateConfig, located: NonNullable<ReturnType<typeof locateTemplate>>): ReturnType<typeof templateView> {
+  const view = templateView(located);
+  if (config.source?.kind === 'autoenroll') {
+    delete view.supersededBy;
+    delete view.supersededByOid;
+  }
+  return view;
 }
 
 export function buildPlannerInput(args: {

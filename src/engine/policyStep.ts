@@ -175,6 +175,34 @@ export async function runPolicyStep(input: PolicyStepInput): Promise<PolicyStepR
       attempts = null;
     }
     files = applicable([...files.filter((f) => f.policyId !== updated.policyId), updated], config);
+    // Policy-driven autoenrollment reads the grants from every server's answer: a server that
+    // contributed before is asked again too, or a template only it lists (the username CEP of a
+    // key-based-renewal deployment) would keep its old grant while the preferred server answers.
+    if (due && config.autoenroll?.enabled) {
+      for (const other of eligible.filter((s) => s.url !== server.url && contributed.has(s.url))) {
+        try {
+          const extra = await askPolicyServers(
+            {
+              config,
+              http: input.http,
+              resolveSecret: input.resolveSecret,
+              random: input.random,
+              nowMs,
+              logger,
+              clientCertificate: input.clientCertificate,
+              ...(input.breaker ? { breaker: input.breaker } : {}),
+              ...(input.signal ? { signal: input.signal } : {}),
+              lastUpdate: (url) => files.flatMap((f) => f.sources).find((s) => s.url === url)?.fetchedAt,
+            },
+            [other],
+          );
+          const merged = await cachePolicyAnswer(stateDir, files, extra, nowMs, logger);
+          files = applicable([...files.filter((f) => f.policyId !== merged.policyId), merged], config);
+        } catch (error) {
+          logger.warn('policy.refresh_other_failed', { url: other.url, code: (error as AutoenrollError).code, message: (error as Error).message });
+        }
+      }
+    }
     const v = views();
     const answered = v.find((x) => x.policyId === updated.policyId) as PolicyView;
     return {

@@ -20,6 +20,9 @@ import { buildPlannerInput, scheduleOverrides } from './plannerInput.js';
 import type { CertificateSnapshot } from './plannerInput.js';
 import { attemptsFreshness, readPolicyAttempts, readPolicyCache } from './policyCache.js';
 import type { PolicyAttempts } from './policyCache.js';
+import type { AutoenrollEntry } from './autoenrollment.js';
+import { deriveFromStore } from './autoenrollStep.js';
+import { UsageError } from '../errors.js';
 
 /** One configured certificate as read from the store, or why it could not be read. */
 export type SnapshotRead = { ok: true; snapshot: CertificateSnapshot } | { ok: false; config: Config['certificates'][number]; error: ErrorJson };
@@ -32,6 +35,8 @@ export interface StatusInputs {
   /** Failed policy refreshes while nothing is cached (null: no pass has tried yet, or one succeeded). */
   policyAttempts: PolicyAttempts | null;
   hostId: string;
+  /** Policy-driven certificates (autoenroll section), derived from the cached policy; empty without. */
+  autoenroll: AutoenrollEntry[];
 }
 
 /** cli.md `status --json`: one object per configured certificate. */
@@ -57,6 +62,8 @@ export interface StatusRow {
   nextAt: string | null;
   /** Why a human is needed (NEEDS_ATTENTION), or a warning of the planner. */
   message: string | null;
+  /** Only on policy-driven certificates: how the policy manages it (superseded, kept until expiry, …). */
+  autoenroll?: { template: string; disposition: AutoenrollEntry['disposition']; reason: AutoenrollEntry['reason']; message: string; supersededBy?: string; successorId?: string; supersedes?: string[] };
 }
 
 export interface Evaluation {
@@ -110,13 +117,19 @@ export function policyFreshness(view: PolicyView | undefined): PolicyFreshnessVi
 }
 
 export async function readStatusInputs(config: Config, store: Store, hostId: string, logger: Logger, ids?: readonly string[]): Promise<StatusInputs> {
-  const chosen = ids && ids.length > 0 ? config.certificates.filter((c) => ids.includes(c.id)) : config.certificates;
-  const [reads, files, policyAttempts] = await Promise.all([
-    Promise.all(chosen.map((c) => readSnapshot(store, c))),
-    readPolicyCache(config.stateDir, logger),
-    readPolicyAttempts(config.stateDir, logger),
-  ]);
-  return { config, reads, views: applicablePolicies(files, config.policyServers), policyAttempts, hostId };
+  const [files, policyAttempts] = await Promise.all([readPolicyCache(config.stateDir, logger), readPolicyAttempts(config.stateDir, logger)]);
+  const views = applicablePolicies(files, config.policyServers);
+  const derivation = await deriveFromStore(config, store, views, Date.now());
+  const all = [...config.certificates, ...derivation.managed, ...derivation.reported];
+  if (ids && ids.length > 0) {
+    const unknown = ids.filter((id) => !all.some((c) => c.id === id));
+    if (unknown.length > 0) {
+      throw new UsageError(`no certificate with id "${unknown[0] ?? ''}" in ${config.file} (known: ${all.map((c) => c.id).join(', ') || 'none'})`, 'UNKNOWN_CERTIFICATE_ID');
+    }
+  }
+  const chosen = ids && ids.length > 0 ? all.filter((c) => ids.includes(c.id)) : all;
+  const reads = await Promise.all(chosen.map((c) => readSnapshot(store, c)));
+  return { config, reads, views, policyAttempts, hostId, autoenroll: derivation.entries };
 }
 
 function stepSummary(action: CertificateAction): { next: string; nextAt: number | null; message: string | null } {
@@ -156,9 +169,14 @@ export function evaluateStatus(inputs: StatusInputs, nowMs: number, options: Pla
     const summary = action ? stepSummary(action) : { next: 'none', nextAt: null, message: null };
     const status: CertificateStatus = action?.status ?? 'NEW';
     const stored = state?.lastError ?? null;
+    const entry = inputs.autoenroll.find((e) => e.id === config.id);
+    // Kept but no longer managed: its state is its certificate's, its next step none of its own.
+    const kept = entry !== undefined && !entry.managed;
+    const keptState: CertificateStatus = !description ? 'NEW' : description.notAfter.getTime() > nowMs ? 'VALID' : 'EXPIRED';
     return {
+      ...(entry ? { autoenroll: autoenrollView(entry) } : {}),
       id: config.id,
-      state: status,
+      state: kept ? keptState : status,
       template: config.template,
       subject: description?.subject ?? meta?.subject ?? config.subject ?? null,
       serial: meta?.serialHex ?? description?.serialHex ?? null,
@@ -178,12 +196,24 @@ export function evaluateStatus(inputs: StatusInputs, nowMs: number, options: Pla
           }
         : null,
       generation: current?.generation.number ?? null,
-      next: summary.next,
-      nextAt: iso(summary.nextAt),
-      message: summary.message,
+      next: kept ? `keep/${entry.reason}` : summary.next,
+      nextAt: kept ? iso(description?.notAfter.getTime()) : iso(summary.nextAt),
+      message: kept ? entry.message : summary.message,
     };
   });
   return { rows, plan: result, input };
+}
+
+function autoenrollView(entry: AutoenrollEntry): NonNullable<StatusRow['autoenroll']> {
+  return {
+    template: entry.template,
+    disposition: entry.disposition,
+    reason: entry.reason,
+    message: entry.message,
+    ...(entry.supersededBy !== undefined ? { supersededBy: entry.supersededBy } : {}),
+    ...(entry.successorId !== undefined ? { successorId: entry.successorId } : {}),
+    ...(entry.supersedes !== undefined ? { supersedes: entry.supersedes } : {}),
+  };
 }
 
 function emptyRow(id: string, template: string): StatusRow {

@@ -72,6 +72,9 @@ function summary(config: Config, checks: Check[], ok: boolean) {
     policyServers: config.policyServers.map((s) => ({ url: s.url, auth: s.auth, priority: s.priority })),
     certificates: config.certificates.map((c) => ({ id: c.id, template: c.template, outputs: Object.keys(c.output ?? {}).filter((k) => k !== 'mode') })),
     schedule: { interval: formatDuration(config.schedule.intervalMs), jitter: formatDuration(config.schedule.jitterMs) },
+    ...(config.autoenroll
+      ? { autoenroll: { enabled: config.autoenroll.enabled, allow: config.autoenroll.allow, deny: config.autoenroll.deny, subject: config.autoenroll.defaults.subject, dns: config.autoenroll.defaults.dns, outputDir: config.autoenroll.outputDir } }
+      : {}),
     checks,
   };
 }
@@ -80,6 +83,11 @@ function render(config: Config, checks: Check[], ok: boolean): string {
   const lines = [`${config.file}: ${ok ? 'OK' : 'problems found'}`, `  state folder   ${config.stateDir}`];
   for (const s of config.policyServers) lines.push(`  policy server  ${s.url} (auth ${s.auth}, priority ${s.priority})`);
   for (const c of config.certificates) lines.push(`  certificate    ${c.id}: template ${c.template}${c.subject ? `, ${c.subject}` : ''}`);
+  const auto = config.autoenroll;
+  if (auto) {
+    const which = `${auto.allow.length > 0 ? `allow ${auto.allow.join(', ')}` : 'every template granting autoEnroll'}${auto.deny.length > 0 ? `, deny ${auto.deny.join(', ')}` : ''}`;
+    lines.push(`  autoenroll     ${auto.enabled ? 'enabled' : 'disabled'}: ${which}; ${auto.defaults.subject}; outputs in ${auto.outputDir}/<template>/`);
+  }
   lines.push(`  schedule       every ${formatDuration(config.schedule.intervalMs)} (jitter ${formatDuration(config.schedule.jitterMs)})`);
   for (const check of checks) lines.push(`  ${check.ok ? 'ok  ' : 'FAIL'}           ${check.usedBy} ← ${check.source}`);
   return `${lines.join('\n')}\n`;

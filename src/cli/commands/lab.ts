@@ -9,11 +9,13 @@ interface LabCommandOptions {
   port?: number;
   kerberosKeytab?: string;
   requireChannelBinding?: boolean;
+  templates?: string;
 }
 
 export async function run(options: LabCommandOptions, context: CommandContext): Promise<number> {
   const { startLab } = await import('../../lab/lab.js');
   const dir = labDir(options.dir, context.cwd);
+  const templates = options.templates !== undefined ? await (await import('../../lab/templateFile.js')).readLabTemplates(path.resolve(context.cwd, options.templates)) : undefined;
   const quiet = context.globals.quiet;
   const lab = await startLab({
     dir,
@@ -21,6 +23,7 @@ export async function run(options: LabCommandOptions, context: CommandContext): 
     ...(options.kerberosKeytab !== undefined
       ? { kerberos: { keytab: path.resolve(context.cwd, options.kerberosKeytab), ...(options.requireChannelBinding ? { requireChannelBinding: true } : {}) } }
       : {}),
+    ...(templates ? { templates } : {}),
     log: (entry) => {
       if (quiet) return;
       const extra = [entry.requestId ? `request ${entry.requestId}` : '', entry.hresult ?? '', entry.template ?? ''].filter(Boolean).join(' ');
@@ -34,7 +37,7 @@ export async function run(options: LabCommandOptions, context: CommandContext): 
       endpoints: lab.endpoints,
       trust: { caFile: lab.trustBundlePath },
       users: lab.users,
-      templates: lab.templates.map((t) => ({ name: t.name, oid: t.oid, validitySeconds: t.validitySeconds, renewalSeconds: t.renewalSeconds })),
+      templates: lab.templates.map((t) => ({ name: t.name, oid: t.oid, validitySeconds: t.validitySeconds, renewalSeconds: t.renewalSeconds, autoEnroll: t.autoEnroll !== false, supersedes: t.supersedes ?? [] })),
       requestLog: `${lab.dir}/requests.log`,
     };
     if (context.globals.json) {
@@ -51,7 +54,7 @@ export async function run(options: LabCommandOptions, context: CommandContext): 
         'users (WS-Security UsernameToken):',
         ...lab.users.map((u) => `  ${u.username}  password: ${u.password}`),
         'templates:',
-        ...summary.templates.map((t) => `  ${t.name}  validity ${t.validitySeconds}s, renewal period ${t.renewalSeconds}s`),
+        ...summary.templates.map((t) => `  ${t.name}  validity ${t.validitySeconds}s, renewal period ${t.renewalSeconds}s${t.autoEnroll ? ', autoEnroll' : ''}${t.supersedes.length > 0 ? `, supersedes ${t.supersedes.join(', ')}` : ''}`),
         '',
         `pending requests: autoenroll lab approve ID --dir ${lab.dir}  (or lab deny ID)`,
         'stop with Ctrl-C',

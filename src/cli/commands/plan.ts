@@ -13,6 +13,8 @@ import { evaluateStatus, readStatusInputs } from '../../engine/statusView.js';
 import type { StatusRow } from '../../engine/statusView.js';
 import type { CertificateAction, PlannedStep, PlanResult } from '../../engine/plannerTypes.js';
 import type { CommandContext } from '../context.js';
+import { reportOf } from '../../engine/autoenrollStep.js';
+import type { AutoenrollReport } from '../../engine/autoenrollStep.js';
 import { guardStdout } from '../stdoutGuard.js';
 import { renderTable } from '../format/table.js';
 import { formatInstant, formatRelative } from '../format/time.js';
@@ -43,6 +45,8 @@ export interface PlannedCertificate {
   retryAt: string | null;
   nextPollAt: string | null;
   warnings: string[];
+  /** Only on policy-driven certificates (see status). */
+  autoenroll?: StatusRow['autoenroll'];
 }
 
 export interface PlanDocument {
@@ -53,6 +57,8 @@ export interface PlanDocument {
   policyRefreshAt: string;
   nextWakeAt: string;
   certificates: PlannedCertificate[];
+  /** With an autoenroll section: what the policy-driven mode adds, keeps, moves (superseded) or stops, per template. */
+  autoenroll?: { enabled: boolean; entries: AutoenrollReport[] };
 }
 
 /** TIME of --at: an ISO 8601 date(-time), or +DURATION / -DURATION relative to `nowMs`. */
@@ -77,13 +83,11 @@ export async function run(options: PlanCommandOptions, context: CommandContext):
   const atMs = options.at !== undefined ? parseAt(options.at, nowMs) : nowMs;
   const file = resolveConfigPath(context.globals.config, context.env, { cwd: context.cwd });
   const config = await loadConfig(file, { env: context.env });
-  if (options.id !== undefined && !config.certificates.some((c) => c.id === options.id)) {
-    throw new UsageError(`no certificate with id "${options.id}" in ${config.file} (known: ${config.certificates.map((c) => c.id).join(', ') || 'none'})`, 'UNKNOWN_CERTIFICATE_ID');
-  }
   const logger = createLogger({ sink: context.stderr, level: context.globals.quiet ? 'error' : context.globals.verbose ? 'debug' : 'warn' });
   const inputs = await readStatusInputs(config, openStore(config.stateDir), hostIdentity(), logger, options.id !== undefined ? [options.id] : undefined);
   const evaluation = evaluateStatus(inputs, atMs);
   const document = planDocument(evaluation.rows, evaluation.plan, atMs, options.at !== undefined);
+  if (config.autoenroll || inputs.autoenroll.length > 0) document.autoenroll = { enabled: config.autoenroll?.enabled ?? false, entries: reportOf(inputs.autoenroll) };
   context.stdout.write(context.globals.json ? `${JSON.stringify(document, null, 2)}\n` : renderPlan(document, atMs));
   return ExitCode.OK;
 }
@@ -99,7 +103,14 @@ export function planDocument(rows: readonly StatusRow[], result: PlanResult, atM
     nextWakeAt: new Date(result.nextWakeAtMs).toISOString(),
     certificates: rows.map((row) => {
       const action = actions.get(row.id);
-      return action ? plannedCertificate(action, atMs) : unreadable(row);
+      const planned = action ? plannedCertificate(action, atMs) : unreadable(row);
+      if (!row.autoenroll) return planned;
+      planned.autoenroll = row.autoenroll;
+      // Kept but no longer managed (superseded, archived, stopped): nothing happens to it.
+      if (row.next.startsWith('keep/')) {
+        Object.assign(planned, { state: row.state, action: 'keep', reason: row.autoenroll.reason, when: row.nextAt, description: `kept, not renewed: ${row.autoenroll.message}`, renewAt: null, warnings: [] });
+      }
+      return planned;
     }),
   };
 }
@@ -178,7 +189,8 @@ export function describeStep(step: PlannedStep, atMs: number): string {
 }
 
 export function renderPlan(document: PlanDocument, atMs: number): string {
-  const header = `${document.simulated ? 'Plan at' : 'Plan now,'} ${formatInstant(atMs)}; policy refresh ${formatInstant(Date.parse(document.policyRefreshAt))} (${formatRelative(Date.parse(document.policyRefreshAt), atMs)})\n`;
+  const auto = (document.autoenroll?.entries ?? []).map((e) => `autoenroll ${e.template}: ${e.disposition} as ${e.id} — ${e.message}\n`).join('');
+  const header = `${document.simulated ? 'Plan at' : 'Plan now,'} ${formatInstant(atMs)}; policy refresh ${formatInstant(Date.parse(document.policyRefreshAt))} (${formatRelative(Date.parse(document.policyRefreshAt), atMs)})\n${auto}`;
   if (document.certificates.length === 0) return `${header}no certificates are configured\n`;
   const table = renderTable(
     ['ID', 'STATE', 'ACTION', 'WHEN', 'RENEW AT', 'NOT AFTER'],

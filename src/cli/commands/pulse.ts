@@ -10,6 +10,7 @@ import { guardStdout } from '../stdoutGuard.js';
 
 interface PulseOptions {
   wait?: boolean;
+  dryRun?: boolean;
 }
 
 /** How long an in-process pulse waits for another pass runner (a starting service, another pulse). */
@@ -17,6 +18,7 @@ const LOCK_WAIT_MS = 10_000;
 
 export async function run(options: PulseOptions, context: CommandContext): Promise<number> {
   guardStdout(context.stdout);
+  if (options.dryRun === true) return dryRun(context);
   const config = await loadCommandConfig(context);
   const wait = options.wait === true;
   const live = await requestPulse(config.stateDir, wait, { signal: context.signal });
@@ -41,6 +43,22 @@ export async function run(options: PulseOptions, context: CommandContext): Promi
       await release();
     }
     await notifyAfterCommand(runtime, result, context);
+    return result.exitCode;
+  } finally {
+    await runtime.close();
+  }
+}
+
+/**
+ * `pulse --dry-run`: in this process, beside a running service if there is one: the policy is
+ * fetched (and cached), every certificate — policy-driven ones included — is planned, nothing is
+ * sent to a CES and no certificate, pending request or autoenroll record changes.
+ */
+async function dryRun(context: CommandContext): Promise<number> {
+  const runtime = await openAgentRuntime(context, { hooks: null });
+  try {
+    const result = await runtime.agent.runPass({ operation: 'pulse', dryRun: true, signal: context.signal });
+    printPassResult(context, result);
     return result.exitCode;
   } finally {
     await runtime.close();

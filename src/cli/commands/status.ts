@@ -4,7 +4,7 @@
 // it does not judge (monitoring reads `state` from the JSON).
 import { resolveConfigPath } from '../../config/configPath.js';
 import { loadConfig } from '../../config/loadConfig.js';
-import { ExitCode, UsageError } from '../../errors.js';
+import { ExitCode } from '../../errors.js';
 import { createLogger } from '../../log/logger.js';
 import { openStore } from '../../store/store.js';
 import { hostIdentity } from '../../engine/hostIdentity.js';
@@ -24,9 +24,6 @@ export async function run(options: StatusOptions, context: CommandContext): Prom
   const file = resolveConfigPath(context.globals.config, context.env, { cwd: context.cwd });
   const config = await loadConfig(file, { env: context.env });
   const ids = options.id !== undefined ? [options.id] : undefined;
-  if (options.id !== undefined && !config.certificates.some((c) => c.id === options.id)) {
-    throw new UsageError(`no certificate with id "${options.id}" in ${config.file} (known: ${config.certificates.map((c) => c.id).join(', ') || 'none'})`, 'UNKNOWN_CERTIFICATE_ID');
-  }
   const logger = createLogger({ sink: context.stderr, level: context.globals.quiet ? 'error' : context.globals.verbose ? 'debug' : 'warn' });
   const inputs = await readStatusInputs(config, openStore(config.stateDir), hostIdentity(), logger, ids);
   const nowMs = Date.now();
@@ -58,7 +55,8 @@ export function renderStatus(rows: readonly StatusRow[], nowMs: number): string 
       const hresult = r.lastError.hresult !== undefined ? ` (HRESULT 0x${(r.lastError.hresult >>> 0).toString(16).toUpperCase().padStart(8, '0')})` : '';
       notes.push(`${r.id}: last error [${r.lastError.code}]${hresult}: ${r.lastError.message}`);
     }
-    if (r.message && (r.state === 'NEEDS_ATTENTION' || r.state === 'EXPIRED')) notes.push(`${r.id}: ${r.message}`);
+    if (r.autoenroll && r.next.startsWith('keep/')) notes.push(`${r.id}: ${r.autoenroll.disposition}: ${r.autoenroll.message}`);
+    else if (r.message && (r.state === 'NEEDS_ATTENTION' || r.state === 'EXPIRED')) notes.push(`${r.id}: ${r.message}`);
   }
   return notes.length > 0 ? `${table}\n${notes.join('\n')}\n` : table;
 }
