@@ -11,6 +11,10 @@ export const ExitCode = {
   PENDING: 5,
   HOOK_FAILED: 6,
   EXPIRED: 7,
+  /** SIGINT (128 + 2). */
+  INTERRUPTED: 130,
+  /** SIGTERM (128 + 15). */
+  TERMINATED: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -180,6 +184,17 @@ export class InternalError extends AutoenrollError {
   readonly exitCode = ExitCode.INTERNAL;
   constructor(message: string, code = 'INTERNAL', options?: { cause?: unknown }) {
     super(code, message, options);
+  }
+}
+
+/** The command was stopped by SIGINT (exit 130) or SIGTERM (exit 143) before it finished. */
+export class InterruptedError extends AutoenrollError {
+  readonly exitCode: ExitCode;
+  readonly signalName: 'SIGINT' | 'SIGTERM';
+  constructor(signalName: 'SIGINT' | 'SIGTERM') {
+    super('INTERRUPTED', `interrupted by ${signalName}; nothing was completed after the signal, and the next run resumes from the saved state`);
+    this.signalName = signalName;
+    this.exitCode = signalName === 'SIGINT' ? ExitCode.INTERRUPTED : ExitCode.TERMINATED;
   }
 }
 

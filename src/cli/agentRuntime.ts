@@ -23,6 +23,7 @@ import type { HttpsClient } from '../transport/httpsClient.js';
 import { systemRandom } from '../transport/random.js';
 import type { CommandContext } from './context.js';
 import { guardStdout } from './stdoutGuard.js';
+import { throwIfInterrupted } from './interrupts.js';
 
 export interface AgentRuntime {
   config: Config;
@@ -173,6 +174,7 @@ export async function runAgentCommand(
   const runtime = await openAgentRuntime(context, options);
   try {
     const result = await runtime.agent.runPass({ ...pass, signal: context.signal });
+    throwIfInterrupted(context.signal);
     printPassResult(context, result);
     return result.exitCode;
   } finally {

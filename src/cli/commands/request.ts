@@ -16,6 +16,7 @@ import { systemRandom } from '../../transport/random.js';
 import type { CommandContext } from '../context.js';
 import { promptHidden, readLine } from '../passwordPrompt.js';
 import { guardStdout } from '../stdoutGuard.js';
+import { throwIfInterrupted } from '../interrupts.js';
 
 export interface RequestCommandOptions {
   policyServer: string;
@@ -71,6 +72,7 @@ export async function run(options: RequestCommandOptions, context: CommandContex
   } finally {
     await http.close();
   }
+  throwIfInterrupted(context.signal);
   context.stdout.write(context.globals.json ? `${JSON.stringify(result, null, 2)}\n` : describe(result, options));
   return result.status === 'issued' ? ExitCode.OK : ExitCode.PENDING;
 }
