@@ -62,6 +62,22 @@ export class ConfigError extends AutoenrollError {
   }
 }
 
+/**
+ * A configured or published endpoint URL that cannot work as it is (HTTP 404 / 405, a request the
+ * server cannot take): a configuration error (exit 4). Failover still tries the other endpoints;
+ * when none answers, the configuration error is what is reported.
+ */
+export class EndpointConfigError extends ConfigError {
+  readonly endpoint: string;
+  constructor(message: string, code: string, endpoint: string) {
+    super(message, {}, code);
+    this.endpoint = endpoint;
+  }
+  override toJSON(): ErrorJson {
+    return { ...super.toJSON(), endpoint: this.endpoint };
+  }
+}
+
 /** A command-line usage mistake (unknown option, missing argument, contradictory flags). */
 export class UsageError extends AutoenrollError {
   readonly exitCode = ExitCode.CONFIG;

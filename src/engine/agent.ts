@@ -19,12 +19,15 @@ import type { CertificateAction, PlanOperation } from './plannerTypes.js';
 import { certificatePlanInput, hasPasswordCredentials, scheduleOverrides } from './plannerInput.js';
 import type { CertificateSnapshot } from './plannerInput.js';
 import { runPolicyStep, stepFreshness, usernameCredential } from './policyStep.js';
-import { afterFailure } from './stateUpdates.js';
+import { afterFailure, withLastError } from './stateUpdates.js';
 import { loadEndpointMemory, saveEndpointMemory } from './endpointMemory.js';
 import { managedClientCertificate } from './managedCertificate.js';
 import type { CircuitBreaker } from '../transport/circuitBreaker.js';
 import { readSnapshot, recoverTurn } from './turnRecovery.js';
 import { recordingStore } from './turnWrites.js';
+import { enrollmentCandidates, locateTemplate } from './policyLookup.js';
+import { skippedEnrollmentUris } from '../transport/enrollmentEndpoints.js';
+import type { Logger } from '../log/logger.js';
 
 /** How long a pass waits for another process holding a certificate's lock. */
 const LOCK_WAIT_MS = 30_000;
@@ -198,6 +201,7 @@ export function createAgent(deps: AgentDeps): Agent {
     const { views, error: policyError } = policy;
     const id = certificate.id;
     const log = logger.child({ id });
+    logSkippedEndpoints(views, certificate.template, log);
     const result: CertificateResult = {
       id,
       action: 'none',
@@ -277,6 +281,10 @@ export function createAgent(deps: AgentDeps): Agent {
             if (verdict.error && !result.error) result.error = errorToJson(verdict.error);
             if (verdict.message) result.message = verdict.message;
             if (verdict.error) result.exitCode = verdict.error.exitCode;
+            // `status` shows the last failure's code and message, policy failures included.
+            if (verdict.error && snapshot.state?.lastError?.message !== verdict.error.message) {
+              await certStore.writeState(withLastError(id, snapshot.state, deps.now(), verdict.error));
+            }
           }
         }
       }
@@ -382,4 +390,11 @@ function exitCodeOfResult(result: CertificateResult): number {
 
 function caCertificates(views: readonly PolicyView[]): Uint8Array[] {
   return views.flatMap((v) => v.cas.flatMap((ca) => readCertificates(ca.certPem, 'policy CA certificate')));
+}
+
+/** Verbose log: the template's enrollment URIs this agent does not use, with the reason. */
+function logSkippedEndpoints(views: readonly PolicyView[], templateName: string, log: Logger): void {
+  const located = locateTemplate(views, templateName);
+  if (!located) return;
+  for (const skipped of skippedEnrollmentUris(enrollmentCandidates(located.view, located.template))) log.debug('endpoint.skipped', { url: skipped.uri, reason: skipped.reason });
 }

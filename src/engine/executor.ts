@@ -23,7 +23,7 @@ import type { Logger } from '../log/logger.js';
 import { crashPoint } from '../store/crashPoint.js';
 import type { Generation, PendingMeta, SavedAnswer, SubmittingRecord } from '../store/stateModel.js';
 import type { CertificateStore } from '../store/storeTypes.js';
-import { ClientAuthentication, selectEnrollmentEndpoints } from '../transport/enrollmentEndpoints.js';
+import { ClientAuthentication, usableEnrollmentEndpoints } from '../transport/enrollmentEndpoints.js';
 import type { EnrollmentSelection } from '../transport/enrollmentEndpoints.js';
 import type { CircuitBreaker } from '../transport/circuitBreaker.js';
 import type { HttpsClient } from '../transport/httpsClient.js';
@@ -209,14 +209,12 @@ async function actOnAnswer(ctx: ExecutorContext, turn: Turn, a: Answered, result
 async function submit(ctx: ExecutorContext, turn: Turn, s: Submission): Promise<ExecutionResult> {
   const { store, snapshot } = turn;
   const current = snapshot.current?.generation ?? null;
-  const endpoints = selectEnrollmentEndpoints(enrollmentCandidates(s.located.view, s.located.template, s.selection.caId), s.selection);
-  if (endpoints.length === 0) {
-    throw new ConfigError(
-      `the policy lists no enrollment service for template "${s.located.template.commonName}" that this machine can use for ${s.kind === 'renew' ? 'a key-based renewal' : 'an enrollment'}`,
-      {},
-      'NO_ENROLLMENT_ENDPOINT',
-    );
-  }
+  const endpoints = usableEnrollmentEndpoints(
+    enrollmentCandidates(s.located.view, s.located.template, s.selection.caId),
+    s.selection,
+    { templateName: s.located.template.commonName, purpose: s.kind === 'renew' ? 'a key-based renewal' : 'an enrollment' },
+    (skipped) => ctx.logger.debug('endpoint.skipped', { id: turn.config.id, url: skipped.uri, reason: skipped.reason }),
+  );
   const requestDigest = digestOf(s.request.der);
   const auth = s.kind === 'renew' ? 'certificate' : 'username';
   let answer: CesAnswer;

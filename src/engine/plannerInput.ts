@@ -49,8 +49,10 @@ export function certificatePlanInput(
   const located = locateTemplate(views, config.template);
   let keyBasedRenewal = false;
   let usernameEnrollment = false;
+  let kerberosOnly = false;
   if (located) {
     const candidates = enrollmentCandidates(located.view, located.template);
+    kerberosOnly = candidates.length > 0 && candidates.every((c) => c.clientAuthentication === ClientAuthentication.KERBEROS);
     usernameEnrollment = candidates.some((c) => c.clientAuthentication === ClientAuthentication.USERNAME_PASSWORD && !c.renewalOnly);
     // CA affinity: a renewal goes to a CES of the CA that issued the certificate.
     const issuer = current ? issuingCa(casOfTemplate(located.view, located.template), current.certDer) : undefined;
@@ -68,7 +70,7 @@ export function certificatePlanInput(
       ...(config.renewalPeriodMs !== undefined ? { renewalPeriodMs: config.renewalPeriodMs } : {}),
     },
     passwordCredentials,
-    endpoints: { keyBasedRenewal, usernameEnrollment },
+    endpoints: { keyBasedRenewal, usernameEnrollment, ...(kerberosOnly ? { kerberosOnly } : {}) },
     template: located ? templateView(located) : null,
     current: null,
     pending: null,

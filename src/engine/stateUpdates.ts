@@ -67,3 +67,10 @@ export function afterFailure(
   if (error instanceof AutoenrollError && 'endpoint' in error && typeof error.endpoint === 'string') next.lastEndpoint = error.endpoint;
   return next;
 }
+
+/** Records why a certificate could not be acted on (a policy failure, a configuration problem) without changing its schedule. */
+export function withLastError(id: string, state: CertificateState | null, nowMs: number, error: unknown): CertificateState {
+  const next = baseState(id, state);
+  next.lastError = storedError(error, nowMs);
+  return next;
+}

@@ -127,7 +127,7 @@ export function createHttpsClient(options: HttpsClientOptions = {}): HttpsClient
     const certificate = postOptions.clientCertificate;
     const maxTlsVersion = postOptions.maxTlsVersion ?? (certificate ? 'TLSv1.2' : undefined);
     const route = routeFor(target, certificate, maxTlsVersion);
-    const context: FailureContext = { url, clientCertificate: certificate !== undefined, duringConnect: false, connectTimeoutMs, requestTimeoutMs };
+    const context: FailureContext = { url, clientCertificate: certificate !== undefined, duringConnect: false, connectTimeoutMs, requestTimeoutMs, requestBytes: Buffer.byteLength(body) };
     const callerSignal = postOptions.signal;
     if (callerSignal?.aborted) throw cancelled(url, callerSignal);
 
@@ -177,7 +177,10 @@ export function createHttpsClient(options: HttpsClientOptions = {}): HttpsClient
       const status = response.statusCode;
       const isSuccess = status >= 200 && status < 300;
       const mayCarryFault = (status === 400 || status >= 500) && looksLikeSoapEnvelope(headers['content-type'], text);
-      if (!isSuccess && !mayCarryFault) throw classifyHttpStatus(status, context, headers.location);
+      if (!isSuccess && !mayCarryFault) {
+        const tlsVersion = route.connector.protocol;
+        throw classifyHttpStatus(status, tlsVersion ? { ...context, tlsVersion } : context, headers.location);
+      }
       const parsedDate = headers.date !== undefined ? new Date(headers.date) : null;
       return {
         status,
@@ -193,8 +196,10 @@ export function createHttpsClient(options: HttpsClientOptions = {}): HttpsClient
       const connectInfo = typeof error === 'object' && error !== null ? connectFailures.get(error) : undefined;
       const socketInfo = (error as { socket?: { bytesRead?: number } }).socket;
       const freshConnection = route.connector.opened > openedBefore;
+      const tlsVersion = route.connector.protocol;
       throw classifyTransportError(error, {
         ...context,
+        ...(tlsVersion ? { tlsVersion } : {}),
         duringConnect: connectInfo !== undefined,
         ...(connectInfo?.timedOut ? { timedOut: 'connect' as const } : timedOut ? { timedOut: 'response' as const } : {}),
         ...(connectInfo?.peerCertificate ? { peerCertificate: connectInfo.peerCertificate } : {}),

@@ -10,6 +10,9 @@ import { createLogger } from '../../log/logger.js';
 import { openStore } from '../../store/store.js';
 import { hostIdentity } from '../../engine/hostIdentity.js';
 import { evaluateStatus, readStatusInputs } from '../../engine/statusView.js';
+import { enrollmentCandidates, locateTemplate } from '../../engine/policyLookup.js';
+import { skippedEnrollmentUris } from '../../transport/enrollmentEndpoints.js';
+import type { SkippedEnrollmentUri } from '../../transport/enrollmentEndpoints.js';
 import type { StatusRow } from '../../engine/statusView.js';
 import type { CertificateAction, PlannedStep, PlanResult } from '../../engine/plannerTypes.js';
 import type { CommandContext } from '../context.js';
@@ -37,6 +40,8 @@ export interface PlannedCertificate {
   requestId?: string;
   reuseKey?: boolean;
   targetTemplate?: string;
+  /** Enrollment URIs of the template that are not used, each with the reason (e.g. Kerberos). */
+  skippedEndpoints?: SkippedEnrollmentUri[];
   renewAt: string | null;
   windowStart: string | null;
   notAfter: string | null;
@@ -84,6 +89,12 @@ export async function run(options: PlanCommandOptions, context: CommandContext):
   const inputs = await readStatusInputs(config, openStore(config.stateDir), hostIdentity(), logger, options.id !== undefined ? [options.id] : undefined);
   const evaluation = evaluateStatus(inputs, atMs);
   const document = planDocument(evaluation.rows, evaluation.plan, atMs, options.at !== undefined);
+  for (const planned of document.certificates) {
+    const configured = config.certificates.find((c) => c.id === planned.id);
+    const located = configured ? locateTemplate(inputs.views, planned.targetTemplate ?? configured.template) : null;
+    const skipped = located ? skippedEnrollmentUris(enrollmentCandidates(located.view, located.template)) : [];
+    if (skipped.length > 0) planned.skippedEndpoints = skipped;
+  }
   context.stdout.write(context.globals.json ? `${JSON.stringify(document, null, 2)}\n` : renderPlan(document, atMs));
   return ExitCode.OK;
 }
@@ -191,6 +202,9 @@ export function renderPlan(document: PlanDocument, atMs: number): string {
       c.notAfter === null ? '-' : formatInstant(Date.parse(c.notAfter)),
     ]),
   );
-  const lines = document.certificates.map((c) => `${c.id}: ${c.description}${c.warnings.length > 0 ? ` (${c.warnings.join('; ')})` : ''}`);
+  const lines = document.certificates.flatMap((c) => [
+    `${c.id}: ${c.description}${c.warnings.length > 0 ? ` (${c.warnings.join('; ')})` : ''}`,
+    ...(c.skippedEndpoints ?? []).map((s) => `${c.id}: enrollment service ${s.uri} ${s.reason}`),
+  ]);
   return `${header}${table}\n${lines.join('\n')}\n`;
 }
