@@ -24,6 +24,7 @@ import { systemRandom } from '../transport/random.js';
 import type { CommandContext } from './context.js';
 import { guardStdout } from './stdoutGuard.js';
 import { throwIfInterrupted } from './interrupts.js';
+import { fileSystemError } from '../store/fsErrors.js';
 
 export interface AgentRuntime {
   config: Config;
@@ -177,6 +178,9 @@ export async function runAgentCommand(
     throwIfInterrupted(context.signal);
     printPassResult(context, result);
     return result.exitCode;
+  } catch (error) {
+    // The state folder (lock, policy cache) failing outside a certificate's turn: typed, with its key.
+    throw fileSystemError(error, { config: runtime.config }) ?? error;
   } finally {
     await runtime.close();
   }

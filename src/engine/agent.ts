@@ -20,6 +20,7 @@ import { certificatePlanInput, hasPasswordCredentials, scheduleOverrides } from 
 import type { CertificateSnapshot } from './plannerInput.js';
 import { runPolicyStep, stepFreshness, usernameCredential } from './policyStep.js';
 import { afterFailure, withLastError } from './stateUpdates.js';
+import { FileSystemError, fileSystemError } from '../store/fsErrors.js';
 import { loadEndpointMemory, saveEndpointMemory } from './endpointMemory.js';
 import { managedClientCertificate } from './managedCertificate.js';
 import type { CircuitBreaker } from '../transport/circuitBreaker.js';
@@ -305,8 +306,8 @@ export function createAgent(deps: AgentDeps): Agent {
         });
       }
     } catch (caught) {
-      const error = caught instanceof AutoenrollError ? caught : new InternalError(`${(caught as Error).message}`, 'INTERNAL', { cause: caught });
-      if (!(caught instanceof AutoenrollError)) log.error('certificate.crashed', { message: (caught as Error).message, stack: (caught as Error).stack });
+      const error = caught instanceof AutoenrollError ? caught : (fileSystemError(caught, { config }) ?? new InternalError(`${(caught as Error).message}`, 'INTERNAL', { cause: caught }));
+      if (!(error instanceof FileSystemError) && !(caught instanceof AutoenrollError)) log.error('certificate.crashed', { message: (caught as Error).message, stack: (caught as Error).stack });
       result.action = action;
       result.outcome = 'failed';
       result.error = errorToJson(error);

@@ -5,6 +5,7 @@
 //
 // Start-up cost matters here (`status` is run by monitoring scripts): this file and what it
 // imports stay clear of pkijs, undici and saxes.
+import { outputsDrift } from '../store/outputsDrift.js';
 import type { Config, PolicyServerConfig } from '../config/types.js';
 import { errorToJson } from '../errors.js';
 import type { ErrorJson } from '../errors.js';
@@ -22,7 +23,9 @@ import { attemptsFreshness, readPolicyAttempts, readPolicyCache } from './policy
 import type { PolicyAttempts } from './policyCache.js';
 
 /** One configured certificate as read from the store, or why it could not be read. */
-export type SnapshotRead = { ok: true; snapshot: CertificateSnapshot } | { ok: false; config: Config['certificates'][number]; error: ErrorJson };
+export type SnapshotRead =
+  | { ok: true; snapshot: CertificateSnapshot; /** The output files are missing, elsewhere, or of another generation. */ outputs?: 'missing' | 'paths' | 'generation' }
+  | { ok: false; config: Config['certificates'][number]; error: ErrorJson };
 
 export interface StatusInputs {
   config: Config;
@@ -78,7 +81,12 @@ export async function readSnapshot(store: Store, config: Config['certificates'][
       const [certDer] = pemDecode(generation.certPem, 'CERTIFICATE', `${generation.dir}/cert.pem`);
       if (certDer) current = { generation, certDer, description: describeCertificate(certDer) };
     }
-    return { ok: true, snapshot: { config, state, current, pending } };
+    let outputs: 'missing' | 'paths' | 'generation' | null = null;
+    if (current && config.output) {
+      const marker = await certificate.readOutputsMarker().catch(() => null);
+      outputs = (await outputsDrift(config.output, marker)) ?? (marker && marker.generation !== current.generation.number ? 'generation' : null);
+    }
+    return { ok: true, snapshot: { config, state, current, pending }, ...(outputs ? { outputs } : {}) };
   } catch (error) {
     return { ok: false, config, error: errorToJson(error) };
   }
@@ -154,7 +162,9 @@ export function evaluateStatus(inputs: StatusInputs, nowMs: number, options: Pla
     const meta = current?.generation.meta;
     const description = current?.description;
     const summary = action ? stepSummary(action) : { next: 'none', nextAt: null, message: null };
-    const status: CertificateStatus = action?.status ?? 'NEW';
+    const planned: CertificateStatus = action?.status ?? 'NEW';
+    // Never VALID while the files the consumers read are missing or of another generation.
+    const status: CertificateStatus = planned === 'VALID' && read.outputs ? 'NEEDS_ATTENTION' : planned;
     const stored = state?.lastError ?? null;
     return {
       id: config.id,
@@ -180,11 +190,17 @@ export function evaluateStatus(inputs: StatusInputs, nowMs: number, options: Pla
       generation: current?.generation.number ?? null,
       next: summary.next,
       nextAt: iso(summary.nextAt),
-      message: summary.message,
+      message: status !== planned ? OUTPUTS_MESSAGE[read.outputs ?? 'missing'] : summary.message,
     };
   });
   return { rows, plan: result, input };
 }
+
+const OUTPUTS_MESSAGE: Record<'missing' | 'paths' | 'generation', string> = {
+  missing: 'an output file is missing: the next pass reinstalls it from the current generation',
+  paths: 'the output files are not where the configuration says: the next pass installs them there',
+  generation: 'the output files do not hold the current generation: the next pass reinstalls them',
+};
 
 function emptyRow(id: string, template: string): StatusRow {
   return {
