@@ -91,6 +91,7 @@ export async function openAgentRuntime(context: CommandContext, options: Runtime
     env: context.env,
     connectTimeoutMs: config.transport.connectTimeoutMs,
     requestTimeoutMs: config.transport.requestTimeoutMs,
+    maxRequestTimeoutMs: Math.max(config.transport.requestTimeoutMs, config.transport.submitTimeoutMs),
   });
   const store = openStore(config.stateDir);
   const hooks = options.hooks === null ? undefined : (options.hooks ?? createHookRunner({ logger, env: context.env }));

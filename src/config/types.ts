@@ -91,6 +91,8 @@ export interface ScheduleConfig {
 export interface TransportConfig {
   connectTimeoutMs: number;
   requestTimeoutMs: number;
+  /** Whole-request deadline of a CES submission (new request or renewal) only; default 120 s. */
+  submitTimeoutMs: number;
   /** http(s)://host:port; HTTPS_PROXY / NO_PROXY from the environment are used when absent. */
   proxy?: string;
   noProxy?: string[];
@@ -136,5 +138,6 @@ export const DEFAULTS = {
   scheduleJitterMs: 10 * 60_000,
   connectTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
+  submitTimeoutMs: 120_000,
   pendingMaxAgeMs: 60 * 86400_000,
 } as const;

@@ -53,6 +53,7 @@ export async function metricsFromPass(
       renewAtMs: ms(cert.renewAt),
       lastSuccessMs: ms(state?.lastSuccessAt),
       consecutiveFailures: state?.consecutiveFailures ?? 0,
+      possibleOrphans: state?.possibleOrphans?.length ?? 0,
     });
   }
   const finishedAtMs = ms(result.finishedAt) ?? Date.now();

@@ -3,7 +3,7 @@
 // faults; a CA decision (EnrollmentDenied) or a credential rejection stops at once, because
 // asking another URI of the same CA would only create a second request. A pending request is
 // polled at the one URL that accepted it, never elsewhere.
-import { EnrollmentDenied, ProtocolError } from '../errors.js';
+import { EnrollmentDenied, ProtocolError, UnreachableError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { faultToError } from '../protocol/soapFault.js';
 import { buildIssueRequest, buildQueryTokenStatusRequest } from '../protocol/wstepRequest.js';
@@ -31,6 +31,10 @@ export interface CesCall {
   breaker?: CircuitBreaker;
   /** The credential for one endpoint (UsernameToken or TLS client certificate). */
   credentialFor(endpoint: CesEndpoint): Promise<EndpointCredential>;
+  /** Deadline of an Issue request (transport.submitTimeout); else the client's request timeout. */
+  submitTimeoutMs?: number;
+  /** A submission timed out: the CA may still issue it (a possible orphan); called before any failover. */
+  onSubmitTimeout?: (endpoint: CesEndpoint) => Promise<void>;
 }
 
 export interface CesRequest {
@@ -101,9 +105,16 @@ export async function submitToCes(
   beforeSend: (endpoint: CesEndpoint) => Promise<void>,
   onAnswer?: (endpoint: CesEndpoint, raw: RawCesAnswer, outcome: CesAnswer | EnrollmentDenied) => Promise<void>,
 ): Promise<{ answer: CesAnswer; endpoint: CesEndpoint }> {
+  // A submission that timed out may still be issued: at most one more endpoint is tried after
+  // it (one possible duplicate at the CA), never more.
+  let timedOut = false;
+  let sentAfterTimeout = 0;
   const { result, endpoint } = await withFailover(
     endpoints,
     async (target, signal) => {
+      if (timedOut && sentAfterTimeout >= 1) {
+        throw new UnreachableError(`${target.url}: not tried: a submission already timed out twice and may still be issued; not sending a third copy`, [], 'SUBMIT_NOT_RETRIED');
+      }
       const credential = await call.credentialFor(target);
       const body = buildIssueRequest({
         to: target.url,
@@ -114,7 +125,18 @@ export async function submitToCes(
         now: new Date(call.nowMs()),
       });
       await beforeSend(target);
-      const response = await call.http.post(target.url, body, postOptionsOf(credential, signal));
+      if (timedOut) sentAfterTimeout++;
+      let response;
+      try {
+        response = await call.http.post(target.url, body, { ...postOptionsOf(credential, signal), ...(call.submitTimeoutMs !== undefined ? { timeoutMs: call.submitTimeoutMs } : {}) });
+      } catch (error) {
+        if (error instanceof UnreachableError && error.code === 'RESPONSE_TIMEOUT') {
+          timedOut = true;
+          call.logger.warn('ces.submit_timed_out', { url: target.url, timeoutMs: call.submitTimeoutMs, possibleOrphan: true });
+          await call.onSubmitTimeout?.(target);
+        }
+        throw error;
+      }
       return settle({ body: response.body, status: response.status, url: target.url }, onAnswer && ((raw, outcome) => onAnswer(target, raw, outcome)));
     },
     {

@@ -39,7 +39,7 @@ import type { LocatedTemplate } from './policyLookup.js';
 import { buildEnrollmentRequest, buildKeyRenewalRequest, publicKeySpkiOfPem } from './requestBuilder.js';
 import type { BuiltRequest } from './requestBuilder.js';
 import { installAnswer, replayAnswer, saveAnswer } from './savedAnswer.js';
-import { afterFailure, afterPending } from './stateUpdates.js';
+import { afterFailure, afterPending, withPossibleOrphan } from './stateUpdates.js';
 
 export interface ExecutorContext extends InstallContext {
   config: Config;
@@ -221,7 +221,14 @@ async function submit(ctx: ExecutorContext, turn: Turn, s: Submission): Promise<
   let endpoint: CesEndpoint;
   try {
     ({ answer, endpoint } = await submitToCes(
-      cesCall(ctx, current),
+      {
+        ...cesCall(ctx, current),
+        submitTimeoutMs: ctx.config.transport.submitTimeoutMs,
+        onSubmitTimeout: async (target) => {
+          const latest = await store.readState();
+          await store.writeState(withPossibleOrphan(turn.config.id, latest, { endpoint: target.url, at: new Date(ctx.nowMs()).toISOString().replace(/\.\d{3}Z$/, 'Z'), requestDigest }));
+        },
+      },
       endpoints,
       { der: s.request.der, type: s.kind === 'renew' ? 'pkcs7' : 'pkcs10', templateName: s.located.template.commonName },
       async (target) => {

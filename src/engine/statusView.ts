@@ -53,6 +53,8 @@ export interface StatusRow {
   /** The URL that served the last request. */
   endpoint: string | null;
   lastError: (ErrorJson & { at?: string; hresult?: number; requestId?: string }) | null;
+  /** Submissions that timed out and that the CA may still have issued (check them at the CA). */
+  possibleOrphans: Array<{ endpoint: string; at: string; requestDigest: string }>;
   generation: number | null;
   /** What the service's next pass does for it ("renew/in-window", "wait/before-renewal", ...). */
   next: string;
@@ -188,6 +190,7 @@ export function evaluateStatus(inputs: StatusInputs, nowMs: number, options: Pla
           }
         : null,
       generation: current?.generation.number ?? null,
+      possibleOrphans: state?.possibleOrphans ?? [],
       next: summary.next,
       nextAt: iso(summary.nextAt),
       message: status !== planned ? OUTPUTS_MESSAGE[read.outputs ?? 'missing'] : summary.message,
@@ -216,6 +219,7 @@ function emptyRow(id: string, template: string): StatusRow {
     pendingRequestId: null,
     endpoint: null,
     lastError: null,
+    possibleOrphans: [],
     generation: null,
     next: 'none',
     nextAt: null,

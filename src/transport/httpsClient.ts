@@ -36,6 +36,8 @@ export interface HttpsClientOptions {
   env?: NodeJS.ProcessEnv;
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** The longest per-request timeoutMs callers will pass (keeps undici's own backstop beyond it). */
+  maxRequestTimeoutMs?: number;
   maxResponseBytes?: number;
 }
 
@@ -43,6 +45,8 @@ export interface PostOptions {
   clientCertificate?: ClientCertificate;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** This request's whole-request deadline instead of the client's requestTimeoutMs (the CES submission's own timeout). */
+  timeoutMs?: number;
   /** Default: TLSv1.2 when a client certificate is sent (IIS asks for it by renegotiation), else TLSv1.3. */
   maxTlsVersion?: 'TLSv1.2' | 'TLSv1.3';
 }
@@ -99,6 +103,8 @@ export function createHttpsClient(options: HttpsClientOptions = {}): HttpsClient
   const requestTimeoutMs = positive('requestTimeoutMs', options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS);
   const maxResponseBytes = positive('maxResponseBytes', options.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES);
   const env = options.env ?? process.env;
+  // undici's backstop timeouts must not fire before a longer per-request deadline (timeoutMs).
+  const submitBackstopMs = options.maxRequestTimeoutMs ?? requestTimeoutMs;
   const routes = new Map<string, Route>();
   let closed = false;
 
@@ -111,8 +117,8 @@ export function createHttpsClient(options: HttpsClientOptions = {}): HttpsClient
       // undici's own timeouts stay as a backstop only; ours fire first and say which phase failed.
       const agent = new Agent({
         connect: connector.connect,
-        headersTimeout: requestTimeoutMs + 5_000,
-        bodyTimeout: requestTimeoutMs + 5_000,
+        headersTimeout: Math.max(requestTimeoutMs, submitBackstopMs) + 5_000,
+        bodyTimeout: Math.max(requestTimeoutMs, submitBackstopMs) + 5_000,
         connections: 8,
       });
       route = { agent, connector };
@@ -124,10 +130,11 @@ export function createHttpsClient(options: HttpsClientOptions = {}): HttpsClient
   async function post(url: string, body: string, postOptions: PostOptions = {}): Promise<HttpsResponse> {
     if (closed) throw new InternalError('the HTTPS client was used after close()', 'CLIENT_CLOSED');
     const target = parseEndpointUrl(url);
+    const deadlineMs = postOptions.timeoutMs !== undefined ? positive('timeoutMs', postOptions.timeoutMs, requestTimeoutMs) : requestTimeoutMs;
     const certificate = postOptions.clientCertificate;
     const maxTlsVersion = postOptions.maxTlsVersion ?? (certificate ? 'TLSv1.2' : undefined);
     const route = routeFor(target, certificate, maxTlsVersion);
-    const context: FailureContext = { url, clientCertificate: certificate !== undefined, duringConnect: false, connectTimeoutMs, requestTimeoutMs, requestBytes: Buffer.byteLength(body) };
+    const context: FailureContext = { url, clientCertificate: certificate !== undefined, duringConnect: false, connectTimeoutMs, requestTimeoutMs: deadlineMs, requestBytes: Buffer.byteLength(body) };
     const callerSignal = postOptions.signal;
     if (callerSignal?.aborted) throw cancelled(url, callerSignal);
 
@@ -136,7 +143,7 @@ export function createHttpsClient(options: HttpsClientOptions = {}): HttpsClient
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
-    }, requestTimeoutMs);
+    }, deadlineMs);
     const onCallerAbort = (): void => controller.abort();
     callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
     const started = monotonicMs();
