@@ -5,6 +5,7 @@
 // shifts the agent's clock so a renewal window can be reached without waiting. It changes only
 // what the agent believes the time is (planning, state, WS-Security timestamps); servers and TLS
 // still use the real clock. Every use is logged as a warning, so it cannot go unnoticed.
+import { humanInstant } from '../log/instant.js';
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../config/types.js';
 import { loadConfig, parseDuration, resolveConfigPath } from '../config/index.js';
@@ -129,7 +130,7 @@ export function printPassResult(context: CommandContext, result: PassResult): vo
   }
   for (const certificate of result.certificates) context.stdout.write(`${describeResult(certificate)}\n`);
   if (result.policy.error && result.policy.source === 'cache') {
-    context.stdout.write(`note: every policy server failed; used the cached policy ${result.policy.policyId ?? ''} fetched ${result.policy.fetchedAt ?? '?'}\n`);
+    context.stdout.write(`note: every policy server failed; used the cached policy ${result.policy.policyId ?? ''} fetched ${result.policy.fetchedAt ? humanInstant(result.policy.fetchedAt) : '?'}\n`);
   }
 }
 
@@ -137,7 +138,7 @@ export function describeResult(r: CertificateResult): string {
   const parts = [`${r.id}: ${r.status}`];
   switch (r.outcome) {
     case 'issued':
-      parts.push(`${r.action === 'renew' ? 'renewed' : r.action === 'reinstall' ? 'outputs reinstalled' : 'issued'}; generation ${r.generation ?? '?'}, serial ${r.serial ?? '?'}, thumbprint ${r.thumbprint ?? '?'}, valid until ${r.notAfter ?? '?'}`);
+      parts.push(`${r.action === 'renew' ? 'renewed' : r.action === 'reinstall' ? 'outputs reinstalled' : 'issued'}; generation ${r.generation ?? '?'}, serial ${r.serial ?? '?'}, thumbprint ${r.thumbprint ?? '?'}, valid until ${r.notAfter ? humanInstant(r.notAfter) : '?'}`);
       break;
     case 'pending':
       parts.push(`request ${r.requestId ?? '?'} is pending CA manager approval at ${r.endpoint ?? '?'}; run "autoenroll retrieve" once it is approved`);
@@ -151,7 +152,7 @@ export function describeResult(r: CertificateResult): string {
     default:
       if (r.action === 'reinstall') parts.push('output files reinstalled');
       parts.push(r.message ?? 'nothing to do');
-      if (r.thumbprint) parts.push(`(thumbprint ${r.thumbprint}, valid until ${r.notAfter ?? '?'})`);
+      if (r.thumbprint) parts.push(`(thumbprint ${r.thumbprint}, valid until ${r.notAfter ? humanInstant(r.notAfter) : '?'})`);
   }
   if (r.error) parts.push(`— ${withCode(r.error.message, r.error.code)}`);
   else if (r.outcome === 'needs-attention' && r.message) parts.push(`— ${r.message}`);

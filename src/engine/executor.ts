@@ -16,6 +16,7 @@
 // saved (in practice: while waiting for it). The CA may then hold a request we never heard back
 // about; the next run resubmits the same request bytes, so the worst case is one extra request
 // for the same key, never a lost key.
+import { humanInstant } from '../log/instant.js';
 import { createHash } from 'node:crypto';
 import type { CertificateConfig, Config } from '../config/types.js';
 import { AutoenrollError, ConfigError, EnrollmentDenied, ExpiredError, InternalError } from '../errors.js';
@@ -297,7 +298,7 @@ export async function executeRenew(ctx: ExecutorContext, turn: Turn, reuseKey: b
   const current = turn.snapshot.current;
   if (!current) throw new InternalError('there is no certificate to renew', 'NOTHING_TO_RENEW');
   if (current.description.notAfter.getTime() <= ctx.nowMs()) {
-    throw new ExpiredError(`certificate "${turn.config.id}" expired on ${current.description.notAfter.toISOString()}; run "autoenroll enroll" with credentials`);
+    throw new ExpiredError(`certificate "${turn.config.id}" expired on ${humanInstant(current.description.notAfter)}; run "autoenroll enroll" with credentials`);
   }
   // A renewal keeps the certificate's template (protocol.md §5.2 item 5).
   const located = (current.description.template?.oid ? locateTemplate(ctx.views, current.description.template.oid) : null) ?? locate(ctx, turn.config.template);

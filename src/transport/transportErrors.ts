@@ -2,6 +2,7 @@
 // stable code. The class decides what happens next (protocol.md §3.5): UnreachableError and
 // ProtocolError → the next endpoint is tried (exit 3 if none answers); TrustError → the others are
 // tried too, but the fix is configuration (exit 4); CredentialError → stop (exit 4).
+import { humanInstant } from '../log/instant.js';
 import { AutoenrollError, ConfigError, CredentialError, EndpointConfigError, ProtocolError, TrustError, UnreachableError } from '../errors.js';
 import type { PeerCertificateSummary } from './peerCertificate.js';
 import { ProxyTunnelError } from './proxy.js';
@@ -104,7 +105,7 @@ function certificateText(peer: PeerCertificateSummary | undefined): string {
 }
 
 function day(date: Date): string {
-  return Number.isNaN(date.getTime()) ? 'an unknown date' : date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  return Number.isNaN(date.getTime()) ? 'an unknown date' : humanInstant(date);
 }
 
 function trust(code: TransportErrorCode, message: string, context: FailureContext, cause: unknown): TrustError {
