@@ -26,9 +26,7 @@ import { managedClientCertificate } from './managedCertificate.js';
 import type { CircuitBreaker } from '../transport/circuitBreaker.js';
 import { readSnapshot, recoverTurn } from './turnRecovery.js';
 import { recordingStore } from './turnWrites.js';
-import { enrollmentCandidates, locateTemplate } from './policyLookup.js';
-import { skippedEnrollmentUris } from '../transport/enrollmentEndpoints.js';
-import type { Logger } from '../log/logger.js';
+import { skippedUrisOfTemplate } from './policyLookup.js';
 
 /** How long a pass waits for another process holding a certificate's lock. */
 const LOCK_WAIT_MS = 30_000;
@@ -202,7 +200,7 @@ export function createAgent(deps: AgentDeps): Agent {
     const { views, error: policyError } = policy;
     const id = certificate.id;
     const log = logger.child({ id });
-    logSkippedEndpoints(views, certificate.template, log);
+    for (const skipped of skippedUrisOfTemplate(views, certificate.template)) log.debug('endpoint.skipped', { url: skipped.uri, reason: skipped.reason });
     const result: CertificateResult = {
       id,
       action: 'none',
@@ -391,11 +389,4 @@ function exitCodeOfResult(result: CertificateResult): number {
 
 function caCertificates(views: readonly PolicyView[]): Uint8Array[] {
   return views.flatMap((v) => v.cas.flatMap((ca) => readCertificates(ca.certPem, 'policy CA certificate')));
-}
-
-/** Verbose log: the template's enrollment URIs this agent does not use, with the reason. */
-function logSkippedEndpoints(views: readonly PolicyView[], templateName: string, log: Logger): void {
-  const located = locateTemplate(views, templateName);
-  if (!located) return;
-  for (const skipped of skippedEnrollmentUris(enrollmentCandidates(located.view, located.template))) log.debug('endpoint.skipped', { url: skipped.uri, reason: skipped.reason });
 }

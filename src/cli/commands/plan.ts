@@ -10,8 +10,7 @@ import { createLogger } from '../../log/logger.js';
 import { openStore } from '../../store/store.js';
 import { hostIdentity } from '../../engine/hostIdentity.js';
 import { evaluateStatus, readStatusInputs } from '../../engine/statusView.js';
-import { enrollmentCandidates, locateTemplate } from '../../engine/policyLookup.js';
-import { skippedEnrollmentUris } from '../../transport/enrollmentEndpoints.js';
+import { skippedUrisOfTemplate } from '../../engine/policyLookup.js';
 import type { SkippedEnrollmentUri } from '../../transport/enrollmentEndpoints.js';
 import type { StatusRow } from '../../engine/statusView.js';
 import type { CertificateAction, PlannedStep, PlanResult } from '../../engine/plannerTypes.js';
@@ -91,8 +90,7 @@ export async function run(options: PlanCommandOptions, context: CommandContext):
   const document = planDocument(evaluation.rows, evaluation.plan, atMs, options.at !== undefined);
   for (const planned of document.certificates) {
     const configured = config.certificates.find((c) => c.id === planned.id);
-    const located = configured ? locateTemplate(inputs.views, planned.targetTemplate ?? configured.template) : null;
-    const skipped = located ? skippedEnrollmentUris(enrollmentCandidates(located.view, located.template)) : [];
+    const skipped = configured ? skippedUrisOfTemplate(inputs.views, planned.targetTemplate ?? configured.template) : [];
     if (skipped.length > 0) planned.skippedEndpoints = skipped;
   }
   context.stdout.write(context.globals.json ? `${JSON.stringify(document, null, 2)}\n` : renderPlan(document, atMs));
