@@ -34,7 +34,7 @@ export interface AgentRuntime {
   httpsClient: HttpsClient;
   agent: Agent;
   deps: AgentDeps;
-  close(): Promise<void>;
+  close(options?: { force?: boolean }): Promise<void>;
 }
 
 export interface RuntimeOptions {
@@ -114,7 +114,7 @@ export async function openAgentRuntime(context: CommandContext, options: Runtime
     httpsClient,
     agent: createAgent(deps),
     deps,
-    close: () => httpsClient.close(),
+    close: (options) => httpsClient.close(options),
   };
 }
 
@@ -184,6 +184,6 @@ export async function runAgentCommand(
     // The state folder (lock, policy cache) failing outside a certificate's turn: typed, with its key.
     throw fileSystemError(error, { config: runtime.config }) ?? error;
   } finally {
-    await runtime.close();
+    await runtime.close({ force: context.signal.aborted });
   }
 }

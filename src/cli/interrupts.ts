@@ -74,7 +74,11 @@ export function installInterruptHandler(
       source.removeListener('SIGTERM', onTerm);
       if (received === undefined || !oneShot) return code;
       if (code !== codeOf(received)) report();
-      return codeOf(received);
+      // A connect still in progress (a blackholed server) would keep the process alive until its
+      // own timeout: once the output is out, exit.
+      const final = codeOf(received);
+      setTimeout(() => exit(final), 50).unref();
+      return final;
     },
   };
 }

@@ -64,8 +64,8 @@ export interface HttpsResponse {
 
 export interface HttpsClient {
   post(url: string, body: string, options?: PostOptions): Promise<HttpsResponse>;
-  /** Closes every pooled connection. The client cannot be used afterwards. */
-  close(): Promise<void>;
+  /** Closes every pooled connection. The client cannot be used afterwards. `force`: drop connections (and connects) in progress instead of waiting for them (after an interrupt). */
+  close(options?: { force?: boolean }): Promise<void>;
 }
 
 interface Route {
@@ -150,8 +150,18 @@ export function createHttpsClient(options: HttpsClientOptions = {}): HttpsClient
     const openedBefore = route.connector.opened;
     let headersReceived = false;
 
+    // undici finishes a connect in progress before it looks at the abort (a TCP blackhole keeps
+    // that up to connectTimeout): the caller's abort ends the wait at once; the socket is dropped.
+    let rejectOnAbort: ((reason: unknown) => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      rejectOnAbort = reject;
+    });
+    aborted.catch(() => undefined);
+    const onCallerAbortNow = (): void => rejectOnAbort?.(cancelled(url, callerSignal as AbortSignal));
+    callerSignal?.addEventListener('abort', onCallerAbortNow, { once: true });
+
     try {
-      const response = await route.agent.request({
+      const pendingResponse = route.agent.request({
         origin: target.origin,
         path: `${target.pathname}${target.search}`,
         method: 'POST',
@@ -163,6 +173,8 @@ export function createHttpsClient(options: HttpsClientOptions = {}): HttpsClient
         body,
         signal: controller.signal,
       });
+      pendingResponse.catch(() => undefined);
+      const response = await Promise.race([pendingResponse, aborted]);
       headersReceived = true;
       const headers = flattenHeaders(response.headers);
       const declared = Number(headers['content-length']);
@@ -215,13 +227,18 @@ export function createHttpsClient(options: HttpsClientOptions = {}): HttpsClient
     } finally {
       clearTimeout(timer);
       callerSignal?.removeEventListener('abort', onCallerAbort);
+      callerSignal?.removeEventListener('abort', onCallerAbortNow);
     }
   }
 
-  async function close(): Promise<void> {
+  async function close(closeOptions: { force?: boolean } = {}): Promise<void> {
     closed = true;
     const agents = [...routes.values()].map((route) => route.agent);
     routes.clear();
+    if (closeOptions.force) {
+      await Promise.all(agents.map((agent) => agent.destroy().catch(() => undefined)));
+      return;
+    }
     await Promise.all(agents.map((agent) => agent.close().catch(() => agent.destroy())));
   }
 

@@ -41,7 +41,7 @@ export async function run(options: PulseOptions, context: CommandContext): Promi
       await release();
     }
   } finally {
-    await runtime.close();
+    await runtime.close({ force: context.signal.aborted });
   }
 }
 

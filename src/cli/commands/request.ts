@@ -70,7 +70,7 @@ export async function run(options: RequestCommandOptions, context: CommandContex
   try {
     result = options.requestId !== undefined ? await retrieveCertificate({ ...oneShot, requestId: options.requestId }, deps) : await requestCertificate(oneShot, deps);
   } finally {
-    await http.close();
+    await http.close({ force: context.signal.aborted });
   }
   throwIfInterrupted(context.signal);
   context.stdout.write(context.globals.json ? `${JSON.stringify(result, null, 2)}\n` : describe(result, options));
