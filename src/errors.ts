@@ -11,6 +11,10 @@ export const ExitCode = {
   PENDING: 5,
   HOOK_FAILED: 6,
   EXPIRED: 7,
+  /** SIGINT (128 + 2). */
+  INTERRUPTED: 130,
+  /** SIGTERM (128 + 15). */
+  TERMINATED: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -55,6 +59,22 @@ export class ConfigError extends AutoenrollError {
 
   override toJSON(): ErrorJson {
     return { ...super.toJSON(), file: this.file, line: this.line, key: this.key };
+  }
+}
+
+/**
+ * A configured or published endpoint URL that cannot work as it is (HTTP 404 / 405, a request the
+ * server cannot take): a configuration error (exit 4). Failover still tries the other endpoints;
+ * when none answers, the configuration error is what is reported.
+ */
+export class EndpointConfigError extends ConfigError {
+  readonly endpoint: string;
+  constructor(message: string, code: string, endpoint: string) {
+    super(message, {}, code);
+    this.endpoint = endpoint;
+  }
+  override toJSON(): ErrorJson {
+    return { ...super.toJSON(), endpoint: this.endpoint };
   }
 }
 
@@ -180,6 +200,17 @@ export class InternalError extends AutoenrollError {
   readonly exitCode = ExitCode.INTERNAL;
   constructor(message: string, code = 'INTERNAL', options?: { cause?: unknown }) {
     super(code, message, options);
+  }
+}
+
+/** The command was stopped by SIGINT (exit 130) or SIGTERM (exit 143) before it finished. */
+export class InterruptedError extends AutoenrollError {
+  readonly exitCode: ExitCode;
+  readonly signalName: 'SIGINT' | 'SIGTERM';
+  constructor(signalName: 'SIGINT' | 'SIGTERM') {
+    super('INTERRUPTED', `interrupted by ${signalName}; nothing was completed after the signal, and the next run resumes from the saved state`);
+    this.signalName = signalName;
+    this.exitCode = signalName === 'SIGINT' ? ExitCode.INTERRUPTED : ExitCode.TERMINATED;
   }
 }
 

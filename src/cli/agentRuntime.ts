@@ -5,6 +5,7 @@
 // shifts the agent's clock so a renewal window can be reached without waiting. It changes only
 // what the agent believes the time is (planning, state, WS-Security timestamps); servers and TLS
 // still use the real clock. Every use is logged as a warning, so it cannot go unnoticed.
+import { humanInstant } from '../log/instant.js';
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../config/types.js';
 import { loadConfig, parseDuration, resolveConfigPath } from '../config/index.js';
@@ -26,6 +27,8 @@ import type { HttpsClient } from '../transport/httpsClient.js';
 import { systemRandom } from '../transport/random.js';
 import type { CommandContext } from './context.js';
 import { guardStdout } from './stdoutGuard.js';
+import { throwIfInterrupted } from './interrupts.js';
+import { fileSystemError } from '../store/fsErrors.js';
 
 export interface AgentRuntime {
   config: Config;
@@ -36,7 +39,7 @@ export interface AgentRuntime {
   deps: AgentDeps;
   /** The configured notification sinks and their outbox. */
   notifications: Notifications;
-  close(): Promise<void>;
+  close(options?: { force?: boolean }): Promise<void>;
 }
 
 export interface RuntimeOptions {
@@ -94,6 +97,7 @@ export async function openAgentRuntime(context: CommandContext, options: Runtime
     env: context.env,
     connectTimeoutMs: config.transport.connectTimeoutMs,
     requestTimeoutMs: config.transport.requestTimeoutMs,
+    maxRequestTimeoutMs: Math.max(config.transport.requestTimeoutMs, config.transport.submitTimeoutMs),
   });
   const store = openStore(config.stateDir);
   const hooks = options.hooks === null ? undefined : (options.hooks ?? createHookRunner({ logger, env: context.env }));
@@ -117,9 +121,9 @@ export async function openAgentRuntime(context: CommandContext, options: Runtime
     agent: createAgent(deps),
     deps,
     notifications,
-    close: async () => {
+    close: async (options) => {
       await notifications.close();
-      await httpsClient.close();
+      await httpsClient.close(options);
     },
   };
 }
@@ -138,7 +142,7 @@ export function printPassResult(context: CommandContext, result: PassResult): vo
   }
   for (const certificate of result.certificates) context.stdout.write(`${describeResult(certificate)}\n`);
   if (result.policy.error && result.policy.source === 'cache') {
-    context.stdout.write(`note: every policy server failed; used the cached policy ${result.policy.policyId ?? ''} fetched ${result.policy.fetchedAt ?? '?'}\n`);
+    context.stdout.write(`note: every policy server failed; used the cached policy ${result.policy.policyId ?? ''} fetched ${result.policy.fetchedAt ? humanInstant(result.policy.fetchedAt) : '?'}\n`);
   }
 }
 
@@ -151,7 +155,7 @@ export function describeResult(r: CertificateResult): string {
   const parts = [`${r.id}: ${r.status}`];
   switch (r.outcome) {
     case 'issued':
-      parts.push(`${r.action === 'renew' ? 'renewed' : r.action === 'reinstall' ? 'outputs reinstalled' : 'issued'}; generation ${r.generation ?? '?'}, serial ${r.serial ?? '?'}, thumbprint ${r.thumbprint ?? '?'}, valid until ${r.notAfter ?? '?'}`);
+      parts.push(`${r.action === 'renew' ? 'renewed' : r.action === 'reinstall' ? 'outputs reinstalled' : 'issued'}; generation ${r.generation ?? '?'}, serial ${r.serial ?? '?'}, thumbprint ${r.thumbprint ?? '?'}, valid until ${r.notAfter ? humanInstant(r.notAfter) : '?'}`);
       break;
     case 'pending':
       parts.push(`request ${r.requestId ?? '?'} is pending CA manager approval at ${r.endpoint ?? '?'}; run "autoenroll retrieve" once it is approved`);
@@ -165,7 +169,7 @@ export function describeResult(r: CertificateResult): string {
     default:
       if (r.action === 'reinstall') parts.push('output files reinstalled');
       parts.push(r.message ?? 'nothing to do');
-      if (r.thumbprint) parts.push(`(thumbprint ${r.thumbprint}, valid until ${r.notAfter ?? '?'})`);
+      if (r.thumbprint) parts.push(`(thumbprint ${r.thumbprint}, valid until ${r.notAfter ? humanInstant(r.notAfter) : '?'})`);
   }
   if (r.error) parts.push(`— ${withCode(r.error.message, r.error.code)}`);
   else if (r.outcome === 'needs-attention' && r.message) parts.push(`— ${r.message}`);
@@ -190,11 +194,15 @@ export async function runAgentCommand(
   const runtime = await openAgentRuntime(context, options);
   try {
     const result = await runtime.agent.runPass({ ...pass, signal: context.signal });
+    throwIfInterrupted(context.signal);
     printPassResult(context, result);
     await notifyAfterCommand(runtime, result, context);
     return result.exitCode;
+  } catch (error) {
+    // The state folder (lock, policy cache) failing outside a certificate's turn: typed, with its key.
+    throw fileSystemError(error, { config: runtime.config }) ?? error;
   } finally {
-    await runtime.close();
+    await runtime.close({ force: context.signal.aborted });
   }
 }
 

@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, errorToJson, exitCodeOf, isAutoenrollError, UsageError } from '../errors.js';
 import type { CommandContext, GlobalOptions } from './context.js';
 import { invokedCommand } from './invokedCommand.js';
+import { fileSystemError } from '../store/fsErrors.js';
 
 type Loader = () => Promise<{ run: (options: never, context: CommandContext) => Promise<number> }>;
 
@@ -247,8 +248,10 @@ export async function runCli(argv: string[], context: Omit<CommandContext, 'glob
       return ExitCode.CONFIG;
     }
     const json = argv.includes('--json');
-    reportError(error, json, context);
-    return exitCodeOf(error);
+    // A file-system failure outside a certificate's turn (the state folder, --out) is typed too.
+    const typed = isAutoenrollError(error) ? error : (fileSystemError(error) ?? error);
+    reportError(typed, json, context);
+    return exitCodeOf(typed);
   }
 }
 

@@ -228,6 +228,7 @@ function normalize(
     transport: {
       connectTimeoutMs: raw.transport?.connectTimeout ?? DEFAULTS.connectTimeoutMs,
       requestTimeoutMs: raw.transport?.requestTimeout ?? DEFAULTS.requestTimeoutMs,
+      submitTimeoutMs: raw.transport?.submitTimeout ?? DEFAULTS.submitTimeoutMs,
     },
     pendingMaxAgeMs: raw.pendingMaxAge ?? DEFAULTS.pendingMaxAgeMs,
     logging: { format: raw.logging?.format ?? 'auto' },

@@ -174,6 +174,7 @@ export const configSchema = v.strictObject({
     v.strictObject({
       connectTimeout: v.optional(duration),
       requestTimeout: v.optional(duration),
+      submitTimeout: v.optional(duration),
       proxy: v.optional(proxyUrl),
       noProxy: v.optional(
         v.pipe(

@@ -2,6 +2,7 @@
 // nothing else: no YAML, no environment. Durations are milliseconds; paths are absolute (relative
 // ones were resolved against the config file's folder); secrets are references, never values.
 import type { NotificationsConfig } from './notificationTypes.js';
+import { DEFAULT_SUBMIT_TIMEOUT_MS } from '../transport/submitTimeoutFailover.js';
 
 /** Where a secret comes from. Exactly one source; the value itself never appears in the config. */
 export type SecretRef =
@@ -144,6 +145,8 @@ export interface ScheduleConfig {
 export interface TransportConfig {
   connectTimeoutMs: number;
   requestTimeoutMs: number;
+  /** Whole-request deadline of a CES submission (new request or renewal) only; default 120 s. */
+  submitTimeoutMs: number;
   /** http(s)://host:port; HTTPS_PROXY / NO_PROXY from the environment are used when absent. */
   proxy?: string;
   noProxy?: string[];
@@ -193,6 +196,7 @@ export const DEFAULTS = {
   scheduleJitterMs: 10 * 60_000,
   connectTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
+  submitTimeoutMs: DEFAULT_SUBMIT_TIMEOUT_MS,
   pendingMaxAgeMs: 60 * 86400_000,
   /** The machine keytab realm join / adcli join writes. */
   kerberosKeytab: '/etc/krb5.keytab',

@@ -2,7 +2,8 @@
 // with umask 0177 and chmod'ed 0600 afterwards, inside the 0700 state folder: only the service's
 // own user (root) can ask for a pass or read live state. A socket file left by a crashed service
 // is detected (nothing answers) and replaced; a live one means a second service: refused.
-import { chmod, mkdir, unlink } from 'node:fs/promises';
+import { ensureDir } from '../store/atomicFile.js';
+import { chmod, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import { errorToJson, InternalError, ConfigError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -28,7 +29,7 @@ export async function startControlServer(stateDir: string, handlers: ControlHand
     if (Buffer.byteLength(socketPath) > MAX_UNIX_SOCKET_PATH) {
       throw new ConfigError(`the control socket path ${socketPath} is longer than the system allows; use a shorter stateDir`, {}, 'CONTROL_PATH_TOO_LONG');
     }
-    await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    await ensureDir(stateDir, 0o700);
     await removeStaleSocket(socketPath);
   }
 

@@ -15,6 +15,8 @@ export interface CertificateMetrics {
   consecutiveFailures: number;
   /** When the pending request was submitted (absent/null: nothing pending). */
   pendingSinceMs?: number | null;
+  /** Timed-out submissions the CA may still have issued (transport.submitTimeout). */
+  possibleOrphans?: number;
 }
 
 export interface MetricsSnapshot {
@@ -72,6 +74,11 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
       'autoenroll_certificate_state',
       'Current state of each certificate: 1 for the state it is in, 0 for the others.',
       certs.flatMap((c) => CERTIFICATE_STATES.map((state) => ({ labels: { id: c.id, state }, value: c.state === state ? 1 : 0 }))),
+    ),
+    family(
+      'autoenroll_possible_orphan_requests',
+      'Submissions that timed out (transport.submitTimeout) and that the CA may still have issued: check them at the CA.',
+      certs.map((c) => ({ labels: { id: c.id }, value: c.possibleOrphans ?? 0 })),
     ),
     family(
       'autoenroll_endpoint_up',

@@ -55,6 +55,7 @@ export async function metricsFromPass(
       lastSuccessMs: ms(state?.lastSuccessAt),
       consecutiveFailures: state?.consecutiveFailures ?? 0,
       pendingSinceMs: cert.status === 'PENDING' ? ms(state?.pending?.submittedAt) : null,
+      possibleOrphans: state?.possibleOrphans?.length ?? 0,
     });
   }
   const finishedAtMs = ms(result.finishedAt) ?? Date.now();

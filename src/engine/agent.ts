@@ -16,11 +16,12 @@ import type { ExecutionResult, ExecutorContext, Turn } from './executor.js';
 import { aggregateExitCode, idleVerdict } from './passOutcome.js';
 import { plan } from './planner.js';
 import type { CertificateAction, PlanOperation } from './plannerTypes.js';
-import { certificatePlanInput, hasEnrollmentCredentials, hasPasswordCredentials, scheduleOverrides } from './plannerInput.js';
+import { certificatePlanInput, hasEnrollmentCredentials, hasKerberosServers, hasPasswordCredentials, scheduleOverrides } from './plannerInput.js';
 import { haveKerberosCredentials, kerberosCredential, kerberosServers } from './kerberosCredential.js';
 import type { CertificateSnapshot } from './plannerInput.js';
 import { runPolicyStep, stepFreshness, usernameCredential } from './policyStep.js';
-import { afterFailure } from './stateUpdates.js';
+import { afterFailure, withLastError } from './stateUpdates.js';
+import { FileSystemError, fileSystemError } from '../store/fsErrors.js';
 import { loadEndpointMemory, saveEndpointMemory } from './endpointMemory.js';
 import { managedClientCertificate } from './managedCertificate.js';
 import type { CircuitBreaker } from '../transport/circuitBreaker.js';
@@ -28,6 +29,7 @@ import { readSnapshot, recoverTurn } from './turnRecovery.js';
 import { recordingStore } from './turnWrites.js';
 import { deriveFromStore, settleDerivation, withDerived } from './autoenrollStep.js';
 import { dryRunTurn } from './dryRunTurn.js';
+import { skippedUrisOfTemplate } from './policyLookup.js';
 
 /** How long a pass waits for another process holding a certificate's lock. */
 const LOCK_WAIT_MS = 30_000;
@@ -164,7 +166,7 @@ export function createAgent(deps: AgentDeps): Agent {
       passCertificates.map((c) => afterTurns.get(c.id) ?? readSnapshot(c, store.certificate(c.id)).catch(() => null)),
     );
     const password = hasEnrollmentCredentials(config);
-    const inputs = snapshots.filter((s): s is CertificateSnapshot => s !== null).map((s) => certificatePlanInput(s, policy.views, password));
+    const inputs = snapshots.filter((s): s is CertificateSnapshot => s !== null).map((s) => certificatePlanInput(s, policy.views, password, hasKerberosServers(config)));
     const after = plan({ hostId: deps.hostId, policy: stepFreshness(policy, operation !== undefined), certificates: inputs }, nowMs, { schedule });
     for (const result of done) {
       const action = after.actions.find((a) => a.certificateId === result.id);
@@ -210,6 +212,7 @@ export function createAgent(deps: AgentDeps): Agent {
     const { views, error: policyError } = policy;
     const id = certificate.id;
     const log = logger.child({ id });
+    for (const skipped of skippedUrisOfTemplate(views, certificate.template, hasKerberosServers(config))) log.debug('endpoint.skipped', { url: skipped.uri, reason: skipped.reason });
     const result: CertificateResult = {
       id,
       action: 'none',
@@ -257,7 +260,7 @@ export function createAgent(deps: AgentDeps): Agent {
         action = 'resubmit';
         execution = await executeResubmit(ctx, turn, recovery.submitting);
       } else {
-        const input = certificatePlanInput(snapshot, views, ctx.havePassword || ctx.kerberosCredential !== undefined);
+        const input = certificatePlanInput(snapshot, views, ctx.havePassword || ctx.kerberosCredential !== undefined, ctx.kerberosCredential !== undefined);
         const planned = plan({ hostId: deps.hostId, policy: stepFreshness(policy, options.operation !== 'scheduled'), certificates: [input] }, deps.now(), {
           operation: planOperation(options.operation),
           schedule,
@@ -292,6 +295,10 @@ export function createAgent(deps: AgentDeps): Agent {
             if (verdict.error && !result.error) result.error = errorToJson(verdict.error);
             if (verdict.message) result.message = verdict.message;
             if (verdict.error) result.exitCode = verdict.error.exitCode;
+            // `status` shows the last failure's code and message, policy failures included.
+            if (verdict.error && snapshot.state?.lastError?.message !== verdict.error.message) {
+              await certStore.writeState(withLastError(id, snapshot.state, deps.now(), verdict.error));
+            }
           }
         }
       }
@@ -312,8 +319,8 @@ export function createAgent(deps: AgentDeps): Agent {
         });
       }
     } catch (caught) {
-      const error = caught instanceof AutoenrollError ? caught : new InternalError(`${(caught as Error).message}`, 'INTERNAL', { cause: caught });
-      if (!(caught instanceof AutoenrollError)) log.error('certificate.crashed', { message: (caught as Error).message, stack: (caught as Error).stack });
+      const error = caught instanceof AutoenrollError ? caught : (fileSystemError(caught, { config }) ?? new InternalError(`${(caught as Error).message}`, 'INTERNAL', { cause: caught }));
+      if (!(error instanceof FileSystemError) && !(caught instanceof AutoenrollError)) log.error('certificate.crashed', { message: (caught as Error).message, stack: (caught as Error).stack });
       result.action = action;
       result.outcome = 'failed';
       result.error = errorToJson(error);

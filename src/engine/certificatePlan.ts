@@ -15,6 +15,7 @@ import type {
   ScheduleSettings,
 } from './plannerTypes.js';
 import { plannedRenewalAt, renewalWindow } from './renewalWindow.js';
+import { kerberosOnlyMessage } from '../transport/enrollmentEndpoints.js';
 
 export interface CertificateContext {
   nowMs: number;
@@ -131,6 +132,7 @@ export function decideCertificate(c: CertificatePlanInput, ctx: CertificateConte
       return act({ kind: 'enroll', reason: 'no-certificate', targetTemplate: c.configured.template }, 'NEW');
     }
     if (!template) return missingTemplate();
+    if (c.endpoints.kerberosOnly && template) return attention('kerberos-only', kerberosOnlyMessage(template.commonName, []));
     if (!canEnroll) return attention('no-credentials', noCredentialsMessage(c, 'enroll'));
     const retryAtMs = backingOff();
     if (retryAtMs !== null) return wait('backing-off', retryAtMs, 'BACKING_OFF');
@@ -140,7 +142,10 @@ export function decideCertificate(c: CertificatePlanInput, ctx: CertificateConte
   // 3. Expired (protocol.md §6.3 item 5): key-based renewal is impossible (CA and TLS reject an
   //    expired certificate); only a new enrollment with credentials recovers it.
   if (nowMs >= cert.notAfterMs) {
+    // No credentials: nothing can recover it, with or without a policy (EXPIRED, exit 7).
+    if (!template && !c.passwordCredentials) return attention('expired-no-credentials', noCredentialsMessage(c, 'expired'), 'EXPIRED');
     if (!template) return missingTemplate('EXPIRED');
+    if (c.endpoints.kerberosOnly) return attention('kerberos-only', kerberosOnlyMessage(template.commonName, []), 'EXPIRED');
     if (!canEnroll) return attention('expired-no-credentials', noCredentialsMessage(c, 'expired'), 'EXPIRED');
     const retryAtMs = backingOff();
     if (retryAtMs !== null) return wait('backing-off', retryAtMs, 'EXPIRED');

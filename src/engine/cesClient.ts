@@ -3,13 +3,14 @@
 // faults; a CA decision (EnrollmentDenied) or a credential rejection stops at once, because
 // asking another URI of the same CA would only create a second request. A pending request is
 // polled at the one URL that accepted it, never elsewhere.
-import { EnrollmentDenied, ProtocolError } from '../errors.js';
+import { EnrollmentDenied, ProtocolError, UnreachableError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { faultToError } from '../protocol/soapFault.js';
 import { buildIssueRequest, buildQueryTokenStatusRequest } from '../protocol/wstepRequest.js';
 import { parseWstepResponse } from '../protocol/wstepResponse.js';
 import type { EnrollmentUriCandidate, SelectedEnrollmentEndpoint } from '../transport/enrollmentEndpoints.js';
 import { withFailover } from '../transport/failover.js';
+import { mayFailOverAfterSubmitTimeout } from '../transport/submitTimeoutFailover.js';
 import type { CircuitBreaker } from '../transport/circuitBreaker.js';
 import type { HttpsClient } from '../transport/httpsClient.js';
 import { postWith, usernameTokenOf } from './endpointCredential.js';
@@ -31,6 +32,10 @@ export interface CesCall {
   breaker?: CircuitBreaker;
   /** The credential for one endpoint (UsernameToken or TLS client certificate). */
   credentialFor(endpoint: CesEndpoint): Promise<EndpointCredential>;
+  /** Deadline of an Issue request (transport.submitTimeout); else the client's request timeout. */
+  submitTimeoutMs?: number;
+  /** A submission timed out: the CA may still issue it (a possible orphan); called before any failover. */
+  onSubmitTimeout?: (endpoint: CesEndpoint) => Promise<void>;
 }
 
 export interface CesRequest {
@@ -101,9 +106,15 @@ export async function submitToCes(
   beforeSend: (endpoint: CesEndpoint) => Promise<void>,
   onAnswer?: (endpoint: CesEndpoint, raw: RawCesAnswer, outcome: CesAnswer | EnrollmentDenied) => Promise<void>,
 ): Promise<{ answer: CesAnswer; endpoint: CesEndpoint }> {
+  // A submission that timed out may still be issued: after it the next endpoint is tried once
+  // (one possible duplicate at the CA); after a second timeout, none (submitTimeoutFailover.ts).
+  let timedOutSubmits = 0;
   const { result, endpoint } = await withFailover(
     endpoints,
     async (target, signal) => {
+      if (timedOutSubmits > 0 && !mayFailOverAfterSubmitTimeout(timedOutSubmits)) {
+        throw new UnreachableError(`${target.url}: not tried: a submission already timed out twice and may still be issued; not sending a third copy`, [], 'SUBMIT_NOT_RETRIED');
+      }
       const credential = await call.credentialFor(target);
       const body = buildIssueRequest({
         to: target.url,
@@ -114,7 +125,17 @@ export async function submitToCes(
         now: new Date(call.nowMs()),
       });
       await beforeSend(target);
-      const response = await postWith(call.http, credential, target.url, body, signal);
+      let response;
+      try {
+        response = await postWith(call.http, credential, target.url, body, signal, call.submitTimeoutMs !== undefined ? { timeoutMs: call.submitTimeoutMs } : {});
+      } catch (error) {
+        if (error instanceof UnreachableError && error.code === 'RESPONSE_TIMEOUT') {
+          timedOutSubmits++;
+          call.logger.warn('ces.submit_timed_out', { url: target.url, timeoutMs: call.submitTimeoutMs, possibleOrphan: true });
+          await call.onSubmitTimeout?.(target);
+        }
+        throw error;
+      }
       return settle({ body: response.body, status: response.status, url: target.url }, onAnswer && ((raw, outcome) => onAnswer(target, raw, outcome)));
     },
     {

@@ -4,6 +4,7 @@
 // does not exist at a CES, which the CA answers with a fault without creating anything). Every
 // problem gets a one-line cause and fix. Endpoints are checked in parallel; each has a deadline.
 import { X509Certificate } from 'node:crypto';
+import { KERBEROS_SKIP_REASON } from '../transport/enrollmentEndpoints.js';
 import type { Config, PolicyServerConfig } from '../config/types.js';
 import { CredentialError, errorToJson } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -251,6 +252,11 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     learned.map(async (uri): Promise<EndpointReport> => {
       const kind = AUTH_KIND[uri.clientAuthentication] ?? 'unknown';
       const clientCertificate = kind === 'certificate' ? managed?.certificate : undefined;
+      if (kind === 'kerberos' && kerberosServers(config).length === 0) {
+        // Without auth: kerberos never probed (a failure there would be no failure of ours): listed with the reason.
+        const checks = (['dns', 'tcp', 'tls', 'clock', 'auth', 'enrollment'] as const).map((name) => skipped(name, KERBEROS_SKIP_REASON));
+        return finishEndpoint({ url: uri.uri, role: 'enrollment', auth: kind, priority: uri.priority, renewalOnly: uri.renewalOnly, ca: uri.ca, learnedFrom: uri.learnedFrom, checks });
+      }
       const probed = await probe(uri.uri, probeOptions(clientCertificate));
       const checks = probeChecks(probed, deps.now());
       if (probed.tls.ok) checks.push(clockCheck(probed.httpDate, deps.now()), ...(await enrollmentRoundTrip(uri)));

@@ -1,5 +1,6 @@
 // Pure judgements of `autoenroll doctor`: a transport probe, a clock reading and an error each
 // become checks with a one-line cause and a one-line fix. No I/O here (doctor.ts does that).
+import { humanInstant } from '../log/instant.js';
 import { exitCodeOf, isAutoenrollError } from '../errors.js';
 import type { ProbeResult } from '../transport/probe.js';
 import type { CheckName, DoctorCheck, EndpointReport } from './doctorTypes.js';
@@ -68,7 +69,7 @@ export function probeChecks(probe: ProbeResult, nowMs: number): DoctorCheck[] {
     checks.push(failed('tls', probe.tls.error));
     return checks;
   }
-  const certificate = peer ? `"${peer.subject}" issued by "${peer.issuer}", valid until ${peer.notAfter.toISOString().slice(0, 10)}` : 'server certificate';
+  const certificate = peer ? `"${peer.subject}" issued by "${peer.issuer}", valid until ${humanInstant(peer.notAfter)}` : 'server certificate';
   const detail = `${probe.tls.protocol ?? 'TLS'}, chain and host name verified: ${certificate}${probe.tls.clientCertificateSent ? '; client certificate sent' : ''}`;
   const remaining = peer ? peer.notAfter.getTime() - nowMs : Number.POSITIVE_INFINITY;
   if (remaining < SERVER_CERT_WARN_MS) {
@@ -90,7 +91,7 @@ export function probeChecks(probe: ProbeResult, nowMs: number): DoctorCheck[] {
 export function clockCheck(serverDate: Date | undefined, nowMs: number): DoctorCheck {
   if (serverDate === undefined) return skipped('clock', 'the server sent no Date header');
   const skewMs = nowMs - serverDate.getTime();
-  const text = `${skewMs >= 0 ? 'this machine is ahead' : 'this machine is behind'} by ${(Math.abs(skewMs) / 1000).toFixed(0)} s (server Date ${serverDate.toISOString()})`;
+  const text = `${skewMs >= 0 ? 'this machine is ahead' : 'this machine is behind'} by ${(Math.abs(skewMs) / 1000).toFixed(0)} s (server Date ${humanInstant(serverDate)})`;
   if (Math.abs(skewMs) <= SKEW_WARN_MS) return { name: 'clock', status: 'ok', detail: `skew ${(skewMs / 1000).toFixed(0)} s` };
   const fail = Math.abs(skewMs) > SKEW_FAIL_MS;
   return {

@@ -7,7 +7,7 @@ import type { CertificateResult, PassOptions } from './agentTypes.js';
 import { stepLabel } from './agentTypes.js';
 import { plan } from './planner.js';
 import type { CertificateAction, ScheduleSettings } from './plannerTypes.js';
-import { certificatePlanInput, hasEnrollmentCredentials } from './plannerInput.js';
+import { certificatePlanInput, hasEnrollmentCredentials, hasKerberosServers } from './plannerInput.js';
 import type { PolicyStepResult } from './policyStep.js';
 import { stepFreshness } from './policyStep.js';
 import { readSnapshot } from './turnRecovery.js';
@@ -28,7 +28,7 @@ export async function dryRunTurn(turn: DryRunTurn): Promise<CertificateResult> {
   const { result, options } = turn;
   try {
     const snapshot = await readSnapshot(turn.certificate, turn.store);
-    const input = certificatePlanInput(snapshot, turn.policy.views, hasEnrollmentCredentials(turn.config));
+    const input = certificatePlanInput(snapshot, turn.policy.views, hasEnrollmentCredentials(turn.config), hasKerberosServers(turn.config));
     const operation = options.operation === 'scheduled' ? undefined : options.operation;
     const planned = plan({ hostId: turn.hostId, policy: stepFreshness(turn.policy, operation !== undefined), certificates: [input] }, turn.nowMs, {
       ...(operation ? { operation } : {}),

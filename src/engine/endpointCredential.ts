@@ -28,8 +28,9 @@ export function postOptionsOf(credential: EndpointCredential, signal?: AbortSign
 }
 
 /** POSTs with this credential: Negotiate for Kerberos (loaded only then), a plain POST otherwise. */
-export async function postWith(http: HttpsClient, credential: EndpointCredential, url: string, body: string, signal?: AbortSignal): Promise<HttpsResponse> {
-  if (credential.kind !== 'kerberos') return http.post(url, body, postOptionsOf(credential, signal));
+export async function postWith(http: HttpsClient, credential: EndpointCredential, url: string, body: string, signal?: AbortSignal, extra: { timeoutMs?: number } = {}): Promise<HttpsResponse> {
+  const options: PostOptions = { ...postOptionsOf(credential, signal), ...extra };
+  if (credential.kind !== 'kerberos') return http.post(url, body, options);
   const { postWithNegotiate } = await import('../transport/negotiate.js');
-  return postWithNegotiate(http, url, body, postOptionsOf(credential, signal), credential.identity);
+  return postWithNegotiate(http, url, body, options, credential.identity);
 }

@@ -16,6 +16,7 @@
 // saved (in practice: while waiting for it). The CA may then hold a request we never heard back
 // about; the next run resubmits the same request bytes, so the worst case is one extra request
 // for the same key, never a lost key.
+import { humanInstant } from '../log/instant.js';
 import { createHash } from 'node:crypto';
 import type { CertificateConfig, Config } from '../config/types.js';
 import { AutoenrollError, ConfigError, EnrollmentDenied, ExpiredError, InternalError } from '../errors.js';
@@ -23,7 +24,7 @@ import type { Logger } from '../log/logger.js';
 import { crashPoint } from '../store/crashPoint.js';
 import type { Generation, PendingMeta, SavedAnswer, SubmittingRecord } from '../store/stateModel.js';
 import type { CertificateStore } from '../store/storeTypes.js';
-import { ClientAuthentication, selectEnrollmentEndpoints } from '../transport/enrollmentEndpoints.js';
+import { ClientAuthentication, usableEnrollmentEndpoints } from '../transport/enrollmentEndpoints.js';
 import type { EnrollmentSelection } from '../transport/enrollmentEndpoints.js';
 import type { CircuitBreaker } from '../transport/circuitBreaker.js';
 import type { HttpsClient } from '../transport/httpsClient.js';
@@ -39,7 +40,7 @@ import type { LocatedTemplate } from './policyLookup.js';
 import { buildEnrollmentRequest, buildKeyRenewalRequest, publicKeySpkiOfPem } from './requestBuilder.js';
 import type { BuiltRequest } from './requestBuilder.js';
 import { installAnswer, replayAnswer, saveAnswer } from './savedAnswer.js';
-import { afterFailure, afterPending } from './stateUpdates.js';
+import { afterFailure, afterPending, withPossibleOrphan } from './stateUpdates.js';
 
 export interface ExecutorContext extends InstallContext {
   config: Config;
@@ -214,21 +215,26 @@ async function actOnAnswer(ctx: ExecutorContext, turn: Turn, a: Answered, result
 async function submit(ctx: ExecutorContext, turn: Turn, s: Submission): Promise<ExecutionResult> {
   const { store, snapshot } = turn;
   const current = snapshot.current?.generation ?? null;
-  const endpoints = selectEnrollmentEndpoints(enrollmentCandidates(s.located.view, s.located.template, s.selection.caId), s.selection);
-  if (endpoints.length === 0) {
-    throw new ConfigError(
-      `the policy lists no enrollment service for template "${s.located.template.commonName}" that this machine can use for ${s.kind === 'renew' ? 'a key-based renewal' : 'an enrollment'}`,
-      {},
-      'NO_ENROLLMENT_ENDPOINT',
-    );
-  }
+  const endpoints = usableEnrollmentEndpoints(
+    enrollmentCandidates(s.located.view, s.located.template, s.selection.caId),
+    s.selection,
+    { templateName: s.located.template.commonName, purpose: s.kind === 'renew' ? 'a key-based renewal' : 'an enrollment' },
+    (skipped) => ctx.logger.debug('endpoint.skipped', { id: turn.config.id, url: skipped.uri, reason: skipped.reason }),
+  );
   const requestDigest = digestOf(s.request.der);
   const auth = s.kind === 'renew' ? 'certificate' : 'username';
   let answer: CesAnswer;
   let endpoint: CesEndpoint;
   try {
     ({ answer, endpoint } = await submitToCes(
-      cesCall(ctx, current),
+      {
+        ...cesCall(ctx, current),
+        submitTimeoutMs: ctx.config.transport.submitTimeoutMs,
+        onSubmitTimeout: async (target) => {
+          const latest = await store.readState();
+          await store.writeState(withPossibleOrphan(turn.config.id, latest, { endpoint: target.url, at: new Date(ctx.nowMs()).toISOString().replace(/\.\d{3}Z$/, 'Z'), requestDigest }));
+        },
+      },
       endpoints,
       { der: s.request.der, type: s.kind === 'renew' ? 'pkcs7' : 'pkcs10', templateName: s.located.template.commonName },
       async (target) => {
@@ -297,7 +303,7 @@ export async function executeRenew(ctx: ExecutorContext, turn: Turn, reuseKey: b
   const current = turn.snapshot.current;
   if (!current) throw new InternalError('there is no certificate to renew', 'NOTHING_TO_RENEW');
   if (current.description.notAfter.getTime() <= ctx.nowMs()) {
-    throw new ExpiredError(`certificate "${turn.config.id}" expired on ${current.description.notAfter.toISOString()}; run "autoenroll enroll" with credentials`);
+    throw new ExpiredError(`certificate "${turn.config.id}" expired on ${humanInstant(current.description.notAfter)}; run "autoenroll enroll" with credentials`);
   }
   // A renewal keeps the certificate's template (protocol.md §5.2 item 5).
   const located = (current.description.template?.oid ? locateTemplate(ctx.views, current.description.template.oid) : null) ?? locate(ctx, turn.config.template);

@@ -5,7 +5,9 @@
 // The key is written before the request is sent, and DIR/request.json records where it went, so
 // a pending answer can be retrieved later (`--request-id`) and bound to the same key. A folder that
 // already holds a certificate or a pending request is never overwritten.
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { ensureDir } from '../store/atomicFile.js';
+import { fileSystemError } from '../store/fsErrors.js';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CertificateConfig, KeyConfig } from '../config/types.js';
 import { DEFAULTS } from '../config/types.js';
@@ -215,7 +217,9 @@ async function recordDenial<T>(work: Promise<T>, record: () => RequestRecord, fi
 /** A new request: writes key.pem and request.json before sending, then the certificate or the pending record. */
 export async function requestCertificate(options: OneShotOptions, deps: OneShotDeps): Promise<OneShotResult> {
   const files = outputFiles(options.outDir);
-  await mkdir(options.outDir, { recursive: true });
+  await ensureDir(options.outDir, 0o755).catch((error: unknown) => {
+    throw fileSystemError(error, { key: '--out', path: options.outDir }) ?? error;
+  });
   if (await exists(files.cert)) {
     throw new UsageError(`${options.outDir} already holds a certificate (cert.pem); choose another --out folder (nothing was changed)`, 'OUT_DIR_IN_USE');
   }

@@ -1,5 +1,6 @@
 // What a planned step that was not executed means for the user, and the pass's aggregate exit
 // code (cli.md "Exit codes"). Pure.
+import { humanInstant } from '../log/instant.js';
 import type { AutoenrollError} from '../errors.js';
 import { ConfigError, ExitCode, ExpiredError, PendingError } from '../errors.js';
 import type { CertificateAction } from './plannerTypes.js';
@@ -79,7 +80,7 @@ function attentionCode(reason: string): string {
 }
 
 function waitMessage(reason: string, untilMs: number): string {
-  const at = new Date(untilMs).toISOString();
+  const at = humanInstant(untilMs);
   switch (reason) {
     case 'before-renewal':
       return `not due: renewal window opens ${at}`;

@@ -39,7 +39,12 @@ export function hasPasswordCredentials(config: Config): boolean {
  * the kerberos module is there is found out when the policy is fetched, not by planning).
  */
 export function hasEnrollmentCredentials(config: Config): boolean {
-  return hasPasswordCredentials(config) || config.policyServers.some((s) => s.auth === 'kerberos');
+  return hasPasswordCredentials(config) || hasKerberosServers(config);
+}
+
+/** A policy server is configured with auth: kerberos (its Kerberos CES URIs are then usable). */
+export function hasKerberosServers(config: Config): boolean {
+  return config.policyServers.some((s) => s.auth === 'kerberos');
 }
 
 const ms = (iso: string | undefined): number | undefined => {
@@ -52,14 +57,20 @@ export function certificatePlanInput(
   snapshot: CertificateSnapshot,
   views: readonly PolicyView[],
   passwordCredentials: boolean,
+  haveKerberos = false,
 ): CertificatePlanInput {
   const { config, state, current, pending } = snapshot;
   const located = locateTemplate(views, config.template);
   let keyBasedRenewal = false;
   let usernameEnrollment = false;
+  let kerberosOnly = false;
   if (located) {
     const candidates = enrollmentCandidates(located.view, located.template);
-    usernameEnrollment = candidates.some((c) => c.clientAuthentication === ClientAuthentication.USERNAME_PASSWORD && !c.renewalOnly);
+    kerberosOnly = !haveKerberos && candidates.length > 0 && candidates.every((c) => c.clientAuthentication === ClientAuthentication.KERBEROS);
+    // A first enrollment goes to a username/password CES, or to a Kerberos one when Kerberos is configured.
+    usernameEnrollment = candidates.some(
+      (c) => !c.renewalOnly && (c.clientAuthentication === ClientAuthentication.USERNAME_PASSWORD || (haveKerberos && c.clientAuthentication === ClientAuthentication.KERBEROS)),
+    );
     // CA affinity: a renewal goes to a CES of the CA that issued the certificate.
     const issuer = current ? issuingCa(casOfTemplate(located.view, located.template), current.certDer) : undefined;
     keyBasedRenewal = candidates.some(
@@ -76,7 +87,7 @@ export function certificatePlanInput(
       ...(config.renewalPeriodMs !== undefined ? { renewalPeriodMs: config.renewalPeriodMs } : {}),
     },
     passwordCredentials,
-    endpoints: { keyBasedRenewal, usernameEnrollment },
+    endpoints: { keyBasedRenewal, usernameEnrollment, ...(kerberosOnly ? { kerberosOnly } : {}) },
     template: located ? plannedTemplateView(config, located) : null,
     current: null,
     pending: null,
@@ -123,9 +134,10 @@ export function buildPlannerInput(args: {
   snapshots: readonly CertificateSnapshot[];
 }): PlannerInput {
   const password = hasEnrollmentCredentials(args.config);
+  const kerberos = hasKerberosServers(args.config);
   return {
     hostId: args.hostId,
     policy: args.freshness,
-    certificates: args.snapshots.map((s) => certificatePlanInput(s, args.views, password)),
+    certificates: args.snapshots.map((s) => certificatePlanInput(s, args.views, password, kerberos)),
   };
 }

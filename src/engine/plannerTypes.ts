@@ -100,6 +100,8 @@ export interface CertificatePlanInput {
     keyBasedRenewal: boolean;
     /** A CES with username/password authentication that accepts new requests. */
     usernameEnrollment: boolean;
+    /** Every enrollment URI of the template is a Kerberos one (which this agent skips). */
+    kerberosOnly?: boolean;
   };
   /** The template in the policy, or null when the policy does not list it (or there is no policy). */
   template: PolicyTemplateView | null;
@@ -189,6 +191,7 @@ export type AttentionReason =
   | 'no-policy'
   | 'template-not-in-policy'
   | 'no-credentials'
+  | 'kerberos-only'
   | 'expired-no-credentials'
   | 'issued-inside-window'
   | 'empty-renewal-window'

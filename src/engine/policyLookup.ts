@@ -1,5 +1,7 @@
 // Questions the engine asks of the merged policy: where is this template, which CAs issue it,
 // which CA issued this certificate, and which CES URIs may a request use. Pure.
+import { skippedEnrollmentUris } from '../transport/enrollmentEndpoints.js';
+import type { SkippedEnrollmentUri } from '../transport/enrollmentEndpoints.js';
 import { X509Certificate } from 'node:crypto';
 import { decodeEnrollmentFlags, decodePrivateKeyFlags, decodeSubjectNameFlags } from '../protocol/templateFlags.js';
 import type { EnrollmentUriCandidate } from '../transport/enrollmentEndpoints.js';
@@ -88,3 +90,9 @@ export function enrollmentCandidates(view: PolicyView, template: CachedTemplate,
 }
 
 export { casOfTemplate };
+
+/** The enrollment URIs of a template this agent does not use (Kerberos, when not configured), each with the reason. */
+export function skippedUrisOfTemplate(views: readonly PolicyView[], templateName: string, haveKerberos = false): SkippedEnrollmentUri[] {
+  const located = locateTemplate(views, templateName);
+  return located ? skippedEnrollmentUris(enrollmentCandidates(located.view, located.template), undefined, haveKerberos) : [];
+}

@@ -1,7 +1,7 @@
 // How an attempt's outcome changes a certificate's state.json (the planner's memory). Pure.
 import { AutoenrollError, EnrollmentDenied, errorToJson } from '../errors.js';
 import { emptyState } from '../store/stateModel.js';
-import type { CertificateState, PendingMeta, StoredError } from '../store/stateModel.js';
+import type { CertificateState, PendingMeta, PossibleOrphan, StoredError } from '../store/stateModel.js';
 import { scheduleRetry } from './backoff.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -65,5 +65,22 @@ export function afterFailure(
   next.lastError = storedError(error, nowMs);
   if (clearsPending) next.pending = null;
   if (error instanceof AutoenrollError && 'endpoint' in error && typeof error.endpoint === 'string') next.lastEndpoint = error.endpoint;
+  return next;
+}
+
+/** Records why a certificate could not be acted on (a policy failure, a configuration problem) without changing its schedule. */
+export function withLastError(id: string, state: CertificateState | null, nowMs: number, error: unknown): CertificateState {
+  const next = baseState(id, state);
+  next.lastError = storedError(error, nowMs);
+  return next;
+}
+
+/** How many possible orphans a certificate's state keeps (the oldest are dropped). */
+export const MAX_POSSIBLE_ORPHANS = 20;
+
+/** Records a submission that timed out and may still be issued by the CA. */
+export function withPossibleOrphan(id: string, state: CertificateState | null, orphan: PossibleOrphan): CertificateState {
+  const next = baseState(id, state);
+  next.possibleOrphans = [...(state?.possibleOrphans ?? []), orphan].slice(-MAX_POSSIBLE_ORPHANS);
   return next;
 }

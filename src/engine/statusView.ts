@@ -5,6 +5,7 @@
 //
 // Start-up cost matters here (`status` is run by monitoring scripts): this file and what it
 // imports stay clear of pkijs, undici and saxes.
+import { outputsDrift } from '../store/outputsDrift.js';
 import type { Config, PolicyServerConfig } from '../config/types.js';
 import { errorToJson } from '../errors.js';
 import type { ErrorJson } from '../errors.js';
@@ -25,7 +26,9 @@ import { deriveFromStore } from './autoenrollStep.js';
 import { UsageError } from '../errors.js';
 
 /** One configured certificate as read from the store, or why it could not be read. */
-export type SnapshotRead = { ok: true; snapshot: CertificateSnapshot } | { ok: false; config: Config['certificates'][number]; error: ErrorJson };
+export type SnapshotRead =
+  | { ok: true; snapshot: CertificateSnapshot; /** The output files are missing, elsewhere, or of another generation. */ outputs?: 'missing' | 'paths' | 'generation' }
+  | { ok: false; config: Config['certificates'][number]; error: ErrorJson };
 
 export interface StatusInputs {
   config: Config;
@@ -55,6 +58,8 @@ export interface StatusRow {
   /** The URL that served the last request. */
   endpoint: string | null;
   lastError: (ErrorJson & { at?: string; hresult?: number; requestId?: string }) | null;
+  /** Submissions that timed out and that the CA may still have issued (check them at the CA). */
+  possibleOrphans: Array<{ endpoint: string; at: string; requestDigest: string }>;
   generation: number | null;
   /** What the service's next pass does for it ("renew/in-window", "wait/before-renewal", ...). */
   next: string;
@@ -85,7 +90,12 @@ export async function readSnapshot(store: Store, config: Config['certificates'][
       const [certDer] = pemDecode(generation.certPem, 'CERTIFICATE', `${generation.dir}/cert.pem`);
       if (certDer) current = { generation, certDer, description: describeCertificate(certDer) };
     }
-    return { ok: true, snapshot: { config, state, current, pending } };
+    let outputs: 'missing' | 'paths' | 'generation' | null = null;
+    if (current && config.output) {
+      const marker = await certificate.readOutputsMarker().catch(() => null);
+      outputs = (await outputsDrift(config.output, marker)) ?? (marker && marker.generation !== current.generation.number ? 'generation' : null);
+    }
+    return { ok: true, snapshot: { config, state, current, pending }, ...(outputs ? { outputs } : {}) };
   } catch (error) {
     return { ok: false, config, error: errorToJson(error) };
   }
@@ -167,7 +177,9 @@ export function evaluateStatus(inputs: StatusInputs, nowMs: number, options: Pla
     const meta = current?.generation.meta;
     const description = current?.description;
     const summary = action ? stepSummary(action) : { next: 'none', nextAt: null, message: null };
-    const status: CertificateStatus = action?.status ?? 'NEW';
+    const planned: CertificateStatus = action?.status ?? 'NEW';
+    // Never VALID while the files the consumers read are missing or of another generation.
+    const status: CertificateStatus = planned === 'VALID' && read.outputs ? 'NEEDS_ATTENTION' : planned;
     const stored = state?.lastError ?? null;
     const entry = inputs.autoenroll.find((e) => e.id === config.id);
     // Kept but no longer managed: its state is its certificate's, its next step none of its own.
@@ -196,9 +208,10 @@ export function evaluateStatus(inputs: StatusInputs, nowMs: number, options: Pla
           }
         : null,
       generation: current?.generation.number ?? null,
+      possibleOrphans: state?.possibleOrphans ?? [],
       next: kept ? `keep/${entry.reason}` : summary.next,
       nextAt: kept ? iso(description?.notAfter.getTime()) : iso(summary.nextAt),
-      message: kept ? entry.message : summary.message,
+      message: kept ? entry.message : status !== planned ? OUTPUTS_MESSAGE[read.outputs ?? 'missing'] : summary.message,
     };
   });
   return { rows, plan: result, input };
@@ -215,6 +228,11 @@ function autoenrollView(entry: AutoenrollEntry): NonNullable<StatusRow['autoenro
     ...(entry.supersedes !== undefined ? { supersedes: entry.supersedes } : {}),
   };
 }
+const OUTPUTS_MESSAGE: Record<'missing' | 'paths' | 'generation', string> = {
+  missing: 'an output file is missing: the next pass reinstalls it from the current generation',
+  paths: 'the output files are not where the configuration says: the next pass installs them there',
+  generation: 'the output files do not hold the current generation: the next pass reinstalls them',
+};
 
 function emptyRow(id: string, template: string): StatusRow {
   return {
@@ -230,6 +248,7 @@ function emptyRow(id: string, template: string): StatusRow {
     pendingRequestId: null,
     endpoint: null,
     lastError: null,
+    possibleOrphans: [],
     generation: null,
     next: 'none',
     nextAt: null,

@@ -15,13 +15,12 @@
 // run here too: the previous run died after writing the output files and before the deploy hook
 // finished, or the hook failed. It runs with the environment it would have had (old and new
 // thumbprints) and is cleared once it succeeds; a failure is kept and retried on the next pass.
-import { stat } from 'node:fs/promises';
 import { readCertificates } from '../pki/pem.js';
 import { describeCertificate } from '../pki/certInfo.js';
-import type { CertificateConfig, OutputConfig } from '../config/types.js';
+import type { CertificateConfig } from '../config/types.js';
 import type { AutoenrollError } from '../errors.js';
 import type { CertificateStore } from '../store/storeTypes.js';
-import type { CertificateState, Generation, OutputsMarker, PendingRecord, SubmittingRecord } from '../store/stateModel.js';
+import type { CertificateState, Generation, PendingRecord, SubmittingRecord } from '../store/stateModel.js';
 import { outputPaths } from '../store/outputs.js';
 import { answersSubmission } from './executor.js';
 import { crashPoint } from '../store/crashPoint.js';
@@ -30,6 +29,7 @@ import { archivePrevious, installGenerationOutputs } from './issuance.js';
 import type { EngineGenerationMeta, InstallContext } from './issuance.js';
 import type { CertificateSnapshot } from './plannerInput.js';
 import { afterIssued } from './stateUpdates.js';
+import { outputsDrift } from '../store/outputsDrift.js';
 
 export interface TurnRecovery {
   /** Output files rewritten from the current generation. */
@@ -112,26 +112,7 @@ export async function recoverTurn(ctx: Pick<InstallContext, 'resolveSecret' | 'h
   return { reinstalled, hookError, submitting, actions, snapshot: snapshotOf(config, next, current, pending) };
 }
 
-/**
- * Why the output files of the current generation must be written again: 'missing' (a configured
- * file is not there), 'paths' (the configured set differs from the one last installed); null
- * when they are in place. The generation itself is compared by the store's recovery.
- */
-export async function outputsDrift(outputs: OutputConfig, marker: OutputsMarker | null): Promise<'missing' | 'paths' | null> {
-  const configured = outputPaths(outputs).map(([, file]) => file);
-  if (configured.length === 0) return null;
-  for (const file of configured) {
-    const missing = await stat(file).then(
-      () => false,
-      (error: NodeJS.ErrnoException) => error.code === 'ENOENT' || error.code === 'ENOTDIR',
-    );
-    if (missing) return 'missing';
-  }
-  const installed = new Set(marker?.paths ?? []);
-  const wanted = new Set(configured);
-  if (installed.size !== wanted.size || [...wanted].some((file) => !installed.has(file))) return 'paths';
-  return null;
-}
+export { outputsDrift } from '../store/outputsDrift.js';
 
 /** What the store holds for one certificate now. */
 export async function readSnapshot(config: CertificateConfig, store: CertificateStore): Promise<CertificateSnapshot> {

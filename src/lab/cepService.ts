@@ -5,10 +5,10 @@ import type { ParsedGetPoliciesRequest } from '../protocol/xcepRequest.js';
 import type { LabCore } from './labCore.js';
 import type { LabEndpoint } from './labEndpoints.js';
 import { renderGetPoliciesResponse } from './policyResponse.js';
-import type { PolicyCa } from './policyResponse.js';
+import type { PolicyCa, PolicyCaUri } from './policyResponse.js';
 import { allowsKeyBasedRenewal } from './templates.js';
 
-export function handleGetPolicies(core: LabCore, endpoint: LabEndpoint, request: ParsedGetPoliciesRequest, relatesTo: string): string {
+export function handleGetPolicies(core: LabCore, endpoint: LabEndpoint, request: ParsedGetPoliciesRequest, relatesTo: string, kerberosOnly = false): string {
   const keyBasedRenewalOnly = endpoint.auth === 'certificate';
   const templates = core.templates.filter((t) => !keyBasedRenewalOnly || allowsKeyBasedRenewal(t));
   const wanted = request.requestFilter?.policyOids;
@@ -18,8 +18,15 @@ export function handleGetPolicies(core: LabCore, endpoint: LabEndpoint, request:
     templates: (core.caTemplates.get(ca.name) ?? []).map((t) => t.name),
     uris: core.endpoints
       .filter((e) => e.kind === 'ces' && e.caName === ca.name)
-      .map((e) => ({ clientAuthentication: e.auth === 'username' ? 4 : e.auth === 'kerberos' ? 2 : 8, url: e.url, priority: e.priority, renewalOnly: e.renewalOnly })),
+      .map((e) => ({ clientAuthentication: e.auth === 'username' ? 4 : e.auth === 'kerberos' ? 2 : 8, url: e.url, priority: e.priority, renewalOnly: e.renewalOnly }) as PolicyCaUri),
   }));
+  if (kerberosOnly) {
+    // What a CA published with only a Kerberos CES looks like: one URI, clientAuthentication 2.
+    for (const ca of cas) {
+      const first = ca.uris[0];
+      ca.uris = first ? [{ clientAuthentication: 2, url: first.url.replace(/_CES_[A-Za-z]+\//, '_CES_Kerberos/'), priority: 1, renewalOnly: false }] : [];
+    }
+  }
   const notChanged = request.lastUpdate !== null && request.lastUpdate.getTime() >= core.policyChangedAt.getTime();
   return renderGetPoliciesResponse({ policyId: core.policyId, templates: filtered, cas, relatesTo, notChanged });
 }

@@ -3,13 +3,15 @@
 // endpoints check it themselves so that they can answer like IIS/CES. Fault injection happens
 // here, before the SOAP layer.
 import { createServer } from 'node:https';
+import { createServer as createTcpServer } from 'node:net';
+import type { Server as TcpServer } from 'node:net';
 import type { Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { inspectClientCertificate } from './clientCertificate.js';
 import type { ClientCertificate } from './clientCertificate.js';
-import { HTTP_500_BODY, MALFORMED_BODY, describeFault } from './faultInjection.js';
+import { HTTP_500_BODY, MALFORMED_BODY, UPLOAD_READ_AHEAD_DEFAULT_BYTES, describeFault, passesThrough } from './faultInjection.js';
 import type { LabFault } from './faultInjection.js';
 import type { LabCore } from './labCore.js';
 import type { LabEndpoint } from './labEndpoints.js';
@@ -27,6 +29,8 @@ export interface Listener {
   refusing: boolean;
   server: Server;
   sockets: Set<Socket>;
+  /** While a 'blackhole' fault holds the port: a plain TCP server that accepts and never answers. */
+  sink?: TcpServer;
 }
 
 export class LabServer {
@@ -70,18 +74,46 @@ export class LabServer {
     else this.faults.delete(endpoint.name);
     const listener = this.listenerOf(endpoint);
     if (!listener || listener.routes.size !== 1) return;
-    if (fault?.kind === 'refuse' && !listener.refusing) {
+    const closing = fault?.kind === 'refuse' || fault?.kind === 'blackhole';
+    if (listener.sink && fault?.kind !== 'blackhole') await this.closeSink(listener);
+    if (closing && !listener.refusing) {
       listener.refusing = true;
       await this.closeListener(listener);
-    } else if (fault?.kind !== 'refuse' && listener.refusing) {
+    } else if (!closing && listener.refusing) {
       listener.refusing = false;
       await this.reopen(listener);
     }
+    if (fault?.kind === 'blackhole' && !listener.sink) await this.openSink(listener);
+  }
+
+  private async openSink(listener: Listener): Promise<void> {
+    const sink = createTcpServer((socket) => {
+      // Accepted, never read, never answered.
+      listener.sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.once('close', () => listener.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      sink.once('error', reject);
+      sink.listen(listener.port, this.host, () => resolve());
+    });
+    listener.sink = sink;
+  }
+
+  private async closeSink(listener: Listener): Promise<void> {
+    const sink = listener.sink;
+    if (!sink) return;
+    delete listener.sink;
+    const closed = new Promise<void>((resolve) => sink.close(() => resolve()));
+    for (const socket of listener.sockets) socket.destroy();
+    listener.sockets.clear();
+    await closed;
   }
 
   async close(): Promise<void> {
     for (const res of this.hanging) res.destroy();
     this.hanging.clear();
+    await Promise.all(this.listeners.map((l) => this.closeSink(l)));
     await Promise.all(this.listeners.filter((l) => !l.refusing).map((l) => this.closeListener(l)));
   }
 
@@ -122,12 +154,21 @@ export class LabServer {
     const clientCert = peerCertificate(req, core);
     const logBase = { endpoint: endpoint.name, ...(clientCert ? { clientCertThumbprint: clientCert.thumbprint } : {}) };
     const fault = this.faults.get(endpoint.name);
-    if (fault && fault.kind !== 'slow') {
-      core.log.record({ ...logBase, auth: clientCert ? 'certificate' : 'none', operation: 'Unknown', outcome: `injected:${describeFault(fault)}` });
-      if (fault.kind === 'refuse') req.socket.destroy();
-      else if (fault.kind === 'hang') this.hanging.add(res);
+    const injected = (): void => void core.log.record({ ...logBase, auth: clientCert ? 'certificate' : 'none', operation: 'Unknown', outcome: `injected:${describeFault(fault!)}` });
+    if (fault && !passesThrough(fault)) {
+      injected();
+      if (fault.kind === 'refuse' || fault.kind === 'resetAfterHandshake') req.socket.destroy();
+      else if (fault.kind === 'hang' || fault.kind === 'blackhole') this.hanging.add(res);
       else if (fault.kind === 'http500') sendHtml(res, 500, HTTP_500_BODY);
+      else if (fault.kind === 'notFound') sendHtml(res, 404, '404 - File or directory not found.');
       else send(res, 200, SOAP_CONTENT_TYPE, MALFORMED_BODY);
+      return;
+    }
+    if (fault?.kind === 'tls13ClientCert' && endpoint.auth === 'certificate' && (req.socket as TLSSocket).getProtocol?.() === 'TLSv1.3') {
+      // IIS asks for the client certificate by renegotiation, which TLS 1.3 does not have.
+      injected();
+      if (fault.mode === 'reset') req.socket.destroy();
+      else sendHtml(res, 500, HTTP_500_BODY);
       return;
     }
     if (req.method !== 'POST') {
@@ -146,6 +187,11 @@ export class LabServer {
       sendHtml(res, 413, 'Request Entity Too Large');
       return;
     }
+    if (fault?.kind === 'uploadReadAhead' && endpoint.auth === 'certificate' && body.length > (fault.limitBytes ?? UPLOAD_READ_AHEAD_DEFAULT_BYTES)) {
+      injected();
+      sendHtml(res, 413, '413 - Request Entity Too Large');
+      return;
+    }
     let kerberosPrincipal: string | undefined;
     if (endpoint.auth === 'kerberos') {
       const outcome = this.negotiate ? await this.negotiate.authenticate(req, res) : ({ kind: 'refused', outcome: 'http:401:no-acceptor' } as const);
@@ -158,8 +204,17 @@ export class LabServer {
     }
     if (fault?.kind === 'slow') await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     try {
-      const result = await handleSoap({ core, endpoint, body, ...(clientCert ? { clientCert } : {}), ...(kerberosPrincipal !== undefined ? { kerberosPrincipal } : {}), now: new Date() });
+      const result = await handleSoap({
+        core,
+        endpoint,
+        body,
+        ...(clientCert ? { clientCert } : {}),
+        ...(kerberosPrincipal !== undefined ? { kerberosPrincipal } : {}),
+        now: new Date(),
+        ...(fault?.kind === 'kerberosOnly' ? { kerberosOnly: true } : {}),
+      });
       core.log.record({ ...logBase, ...result.log });
+      if (fault?.kind === 'slowSubmit') await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
       if (result.body === '') sendHtml(res, result.status, '');
       else send(res, result.status, SOAP_CONTENT_TYPE, result.body);
     } catch (error) {

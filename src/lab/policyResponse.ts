@@ -15,7 +15,7 @@ import { renderEnvelope } from './soapEnvelope.js';
 import type { ResolvedTemplate } from './templates.js';
 
 export interface PolicyCaUri {
-  /** 4 = UsernameToken, 8 = TLS client certificate (protocol.md §1.4). */
+  /** 2 = Kerberos, 4 = UsernameToken, 8 = TLS client certificate (protocol.md §1.4). */
   clientAuthentication: 2 | 4 | 8;
   url: string;
   priority: number;

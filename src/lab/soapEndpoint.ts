@@ -24,6 +24,8 @@ export interface SoapCall {
   /** The Kerberos principal that authenticated the connection (Kerberos endpoints). */
   kerberosPrincipal?: string;
   now: Date;
+  /** A CEP answers with Kerberos-only enrollment URIs (the 'kerberosOnly' fault). */
+  kerberosOnly?: boolean;
 }
 
 export interface SoapResult {
@@ -68,7 +70,7 @@ export async function handleSoap(call: SoapCall): Promise<SoapResult> {
   try {
     if (endpoint.kind === 'cep') {
       const policies = parseGetPoliciesRequest(request.body);
-      return { status: 200, body: handleGetPolicies(call.core, endpoint, policies, request.messageId), log: { auth, operation, outcome: 'policy' } };
+      return { status: 200, body: handleGetPolicies(call.core, endpoint, policies, request.messageId, call.kerberosOnly === true), log: { auth, operation, outcome: 'policy' } };
     }
     const rst = parseRequestSecurityToken(request.body);
     if (endpoint.caName === undefined) throw new Error(`CES endpoint ${endpoint.name} has no CA`);

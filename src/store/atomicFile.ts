@@ -5,7 +5,7 @@
 // not even for an instant.
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { crashPoint } from './crashPoint.js';
 
@@ -120,5 +120,37 @@ export async function readOptional(file: string): Promise<Buffer | null> {
 
 /** mkdir -p with a mode for the folders it creates (0700: state holds keys). */
 export async function ensureDir(dir: string, mode = 0o700): Promise<void> {
-  await mkdir(dir, { recursive: true, mode });
+  // Not mkdir({ recursive: true }): under /proc (and other file systems that answer ENOENT for a
+  // parent that exists) Node's recursive mkdir retries forever at 100 % CPU. One mkdir per missing
+  // level, deepest existing folder first; the first error is final.
+  const missing: string[] = [];
+  let current = path.resolve(dir);
+  for (;;) {
+    try {
+      await mkdir(current, { mode });
+      break;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') {
+        if (missing.length === 0 && !(await isDirectory(current))) throw error;
+        if (missing.length > 0 && !(await isDirectory(current))) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${missing[missing.length - 1]}'`), { code: 'ENOTDIR', path: current, syscall: 'mkdir' });
+        break;
+      }
+      const parent = path.dirname(current);
+      if (code !== 'ENOENT' || parent === current || missing.includes(current)) throw error;
+      missing.push(current);
+      current = parent;
+    }
+  }
+  for (const level of missing.reverse()) {
+    try {
+      await mkdir(level, { mode });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !(await isDirectory(level))) throw error;
+    }
+  }
+}
+
+async function isDirectory(dir: string): Promise<boolean> {
+  return stat(dir).then((info) => info.isDirectory(), () => false);
 }

@@ -105,6 +105,20 @@ export interface CertificateState {
   policyId?: string;
   /** A generation whose deploy hook has not run to success yet (see DeployPending). */
   deployPending?: DeployPending | null;
+  /**
+   * Submissions whose answer did not come within transport.submitTimeout: the CA may still have
+   * issued (or queued) them — each is a possible orphan request to check at the CA. Newest last.
+   */
+  possibleOrphans?: PossibleOrphan[];
+}
+
+export interface PossibleOrphan {
+  /** The CES URL the request was sent to. */
+  endpoint: string;
+  /** ISO 8601 UTC: when the submission timed out. */
+  at: string;
+  /** SHA-256 (hex) of the request (PKCS#10 or CMS) that was sent. */
+  requestDigest: string;
 }
 
 /**

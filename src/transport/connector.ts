@@ -32,11 +32,13 @@ export interface Connector {
   connect: buildConnector.connector;
   /** Connections opened so far (lets a caller tell a fresh connection from a reused one). */
   readonly opened: number;
+  /** The TLS version negotiated by the latest connection ("TLSv1.2", "TLSv1.3"), or undefined. */
+  readonly protocol: string | undefined;
 }
 
 export function createConnector(settings: ConnectorSettings): Connector {
   const sessions = new Map<string, Buffer>();
-  const state = { opened: 0 };
+  const state: { opened: number; protocol: string | undefined } = { opened: 0, protocol: undefined };
   const tlsOptions: ConnectionOptions = {
     ca: settings.ca,
     minVersion: 'TLSv1.2',
@@ -70,6 +72,7 @@ export function createConnector(settings: ConnectorSettings): Connector {
         return;
       }
       state.opened++;
+      state.protocol = socket?.getProtocol() ?? undefined;
       callback(null, socket as TLSSocket);
     };
     const timeoutError = Object.assign(new Error(`connect timeout after ${settings.connectTimeoutMs} ms`), { code: 'AUTOENROLL_CONNECT_TIMEOUT' });
@@ -109,6 +112,9 @@ export function createConnector(settings: ConnectorSettings): Connector {
     connect,
     get opened() {
       return state.opened;
+    },
+    get protocol() {
+      return state.protocol;
     },
   };
 }

@@ -1,6 +1,7 @@
 // Which enrollment (CES) URIs a request may use, from what the policy publishes and what this
 // machine can authenticate with (protocol.md §1.4, §7.2). Pure: ordering among the survivors is
-// left to orderEndpoints, guided by the `tier` set here.
+// left to orderEndpoints, guided by the `tier` set here. Without Kerberos, Kerberos URIs are listed as skipped.
+import { ConfigError } from '../errors.js';
 
 /** MS-XCEP clientAuthentication values. */
 export const ClientAuthentication = {
@@ -87,4 +88,48 @@ export function selectEnrollmentEndpoints<T extends EnrollmentUriCandidate>(
     selected.push({ ...candidate, url: candidate.uri, tier });
   }
   return selected;
+}
+
+/** Why a Kerberos enrollment URI is not used when no policy server is configured with auth: kerberos. */
+export const KERBEROS_SKIP_REASON = 'skipped: Kerberos not configured/available';
+
+export interface SkippedEnrollmentUri {
+  uri: string;
+  reason: string;
+}
+
+/**
+ * The Kerberos enrollment URIs among `uris` (of `caId` when given) when this machine has no Kerberos
+ * (no `auth: kerberos` policy server): listed as skipped, never probed. With Kerberos none are skipped.
+ */
+export function skippedEnrollmentUris(uris: readonly EnrollmentUriCandidate[], caId?: string, haveKerberos = false): SkippedEnrollmentUri[] {
+  if (haveKerberos) return [];
+  return uris
+    .filter((candidate) => candidate.clientAuthentication === ClientAuthentication.KERBEROS && (caId === undefined || candidate.caId === caId))
+    .map((candidate) => ({ uri: candidate.uri, reason: KERBEROS_SKIP_REASON }));
+}
+
+/** The message when a template's only enrollment services are Kerberos ones (a configuration error, exit 4). */
+export function kerberosOnlyMessage(templateName: string, skipped: readonly SkippedEnrollmentUri[]): string {
+  const list = skipped.length > 0 ? ` (${skipped.map((s) => s.uri).join(', ')})` : '';
+  return `template "${templateName}" is offered only by Kerberos enrollment services${list}, and Kerberos is not configured/available on this machine. Fix: publish a CES with username/password or certificate authentication for this template, or configure Kerberos.`;
+}
+
+/**
+ * selectEnrollmentEndpoints, for a submission: the Kerberos URIs are reported (verbose log) as
+ * skipped, and when nothing is left the error names the reason — exit 4 either way.
+ */
+export function usableEnrollmentEndpoints<T extends EnrollmentUriCandidate>(
+  uris: readonly T[],
+  selection: EnrollmentSelection,
+  what: { templateName: string; purpose: string },
+  onSkipped?: (skipped: SkippedEnrollmentUri) => void,
+): SelectedEnrollmentEndpoint<T>[] {
+  const skipped = skippedEnrollmentUris(uris, selection.caId, selection.haveKerberos === true);
+  for (const entry of skipped) onSkipped?.(entry);
+  const endpoints = selectEnrollmentEndpoints(uris, selection);
+  if (endpoints.length > 0) return endpoints;
+  const others = uris.some((candidate) => candidate.clientAuthentication !== ClientAuthentication.KERBEROS && (selection.caId === undefined || candidate.caId === selection.caId));
+  if (skipped.length > 0 && !others) throw new ConfigError(kerberosOnlyMessage(what.templateName, skipped), {}, 'KERBEROS_ONLY');
+  throw new ConfigError(`the policy lists no enrollment service for template "${what.templateName}" that this machine can use for ${what.purpose}`, {}, 'NO_ENROLLMENT_ENDPOINT');
 }

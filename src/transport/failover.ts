@@ -2,7 +2,7 @@
 // fault-class table of protocol.md §3.5: transport failures and malformed answers move on; an
 // authoritative answer (a CA decision, bad credentials, a configuration problem) stops at once,
 // because asking another URI of the same CA would only create a second request.
-import { AutoenrollError, ConfigError, ProtocolError, TrustError, UnreachableError } from '../errors.js';
+import { AutoenrollError, ConfigError, EndpointConfigError, ProtocolError, TrustError, UnreachableError } from '../errors.js';
 import type { EndpointAttempt } from '../errors.js';
 import type { CircuitBreaker } from './circuitBreaker.js';
 import { orderEndpoints } from './endpointOrder.js';
@@ -31,8 +31,8 @@ export interface FailoverResult<E, R> {
 }
 
 /** Errors after which the next endpoint is tried. Everything else is an answer and is rethrown. */
-export function isFailoverError(error: unknown): error is UnreachableError | ProtocolError | TrustError {
-  return error instanceof UnreachableError || error instanceof ProtocolError || error instanceof TrustError;
+export function isFailoverError(error: unknown): error is UnreachableError | ProtocolError | TrustError | EndpointConfigError {
+  return error instanceof UnreachableError || error instanceof ProtocolError || error instanceof TrustError || error instanceof EndpointConfigError;
 }
 
 function describe(error: unknown): { code: string; message: string } {
@@ -71,6 +71,7 @@ export async function withFailover<E extends OrderableEndpoint, R>(
   const ordered = orderEndpoints(endpoints, options.random, options.breaker, now());
   const attempts: EndpointAttempt[] = [];
   let firstTrustError: TrustError | undefined;
+  let firstEndpointConfigError: EndpointConfigError | undefined;
 
   for (const [index, endpoint] of ordered.entries()) {
     if (options.signal?.aborted) throw abortError(options.signal);
@@ -93,12 +94,20 @@ export async function withFailover<E extends OrderableEndpoint, R>(
       attempts.push({ url: endpoint.url, code, message });
       options.breaker?.recordFailure(endpoint.url, now(), code);
       if (error instanceof TrustError) firstTrustError ??= error;
+      if (error instanceof EndpointConfigError) firstEndpointConfigError ??= error;
     } finally {
       options.signal?.removeEventListener('abort', forwardAbort);
       controller.abort();
     }
   }
 
+  if (firstEndpointConfigError !== undefined) {
+    throw new EndpointConfigError(
+      `no endpoint could be used; an endpoint URL or the server's set-up must be fixed:${listAttempts(attempts)}`,
+      firstEndpointConfigError.code,
+      firstEndpointConfigError.endpoint,
+    );
+  }
   if (firstTrustError !== undefined) {
     throw new TrustError(
       `no endpoint could be used; the TLS trust problem must be fixed in the configuration:${listAttempts(attempts)}`,

@@ -36,6 +36,8 @@ export interface HttpsClientOptions {
   env?: NodeJS.ProcessEnv;
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** The longest per-request timeoutMs callers will pass (keeps undici's own backstop beyond it). */
+  maxRequestTimeoutMs?: number;
   maxResponseBytes?: number;
 }
 
@@ -43,6 +45,8 @@ export interface PostOptions {
   clientCertificate?: ClientCertificate;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** This request's whole-request deadline instead of the client's requestTimeoutMs (the CES submission's own timeout). */
+  timeoutMs?: number;
   /** Default: TLSv1.2 when a client certificate is sent (IIS asks for it by renegotiation), else TLSv1.3. */
   maxTlsVersion?: 'TLSv1.2' | 'TLSv1.3';
   /** Statuses returned as answers instead of being classified as errors (Negotiate reads its 401s). */
@@ -69,8 +73,8 @@ export interface HttpsResponse {
 
 export interface HttpsClient {
   post(url: string, body: string, options?: PostOptions): Promise<HttpsResponse>;
-  /** Closes every pooled connection. The client cannot be used afterwards. */
-  close(): Promise<void>;
+  /** Closes every pooled connection. The client cannot be used afterwards. `force`: drop connections (and connects) in progress instead of waiting for them (after an interrupt). */
+  close(options?: { force?: boolean }): Promise<void>;
 }
 
 interface Route {
@@ -108,6 +112,8 @@ export function createHttpsClient(options: HttpsClientOptions = {}): HttpsClient
   const requestTimeoutMs = positive('requestTimeoutMs', options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS);
   const maxResponseBytes = positive('maxResponseBytes', options.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES);
   const env = options.env ?? process.env;
+  // undici's backstop timeouts must not fire before a longer per-request deadline (timeoutMs).
+  const submitBackstopMs = options.maxRequestTimeoutMs ?? requestTimeoutMs;
   const routes = new Map<string, Route>();
   let closed = false;
 
@@ -120,8 +126,8 @@ export function createHttpsClient(options: HttpsClientOptions = {}): HttpsClient
       // undici's own timeouts stay as a backstop only; ours fire first and say which phase failed.
       const agent = new Agent({
         connect: connector.connect,
-        headersTimeout: requestTimeoutMs + 5_000,
-        bodyTimeout: requestTimeoutMs + 5_000,
+        headersTimeout: Math.max(requestTimeoutMs, submitBackstopMs) + 5_000,
+        bodyTimeout: Math.max(requestTimeoutMs, submitBackstopMs) + 5_000,
         connections: group === undefined ? 8 : 1,
       });
       route = { agent, connector };
@@ -133,10 +139,11 @@ export function createHttpsClient(options: HttpsClientOptions = {}): HttpsClient
   async function post(url: string, body: string, postOptions: PostOptions = {}): Promise<HttpsResponse> {
     if (closed) throw new InternalError('the HTTPS client was used after close()', 'CLIENT_CLOSED');
     const target = parseEndpointUrl(url);
+    const deadlineMs = postOptions.timeoutMs !== undefined ? positive('timeoutMs', postOptions.timeoutMs, requestTimeoutMs) : requestTimeoutMs;
     const certificate = postOptions.clientCertificate;
     const maxTlsVersion = postOptions.maxTlsVersion ?? (certificate ? 'TLSv1.2' : undefined);
     const route = routeFor(target, certificate, maxTlsVersion, postOptions.connectionGroup);
-    const context: FailureContext = { url, clientCertificate: certificate !== undefined, duringConnect: false, connectTimeoutMs, requestTimeoutMs };
+    const context: FailureContext = { url, clientCertificate: certificate !== undefined, duringConnect: false, connectTimeoutMs, requestTimeoutMs: deadlineMs, requestBytes: Buffer.byteLength(body) };
     const callerSignal = postOptions.signal;
     if (callerSignal?.aborted) throw cancelled(url, callerSignal);
 
@@ -145,15 +152,25 @@ export function createHttpsClient(options: HttpsClientOptions = {}): HttpsClient
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
-    }, requestTimeoutMs);
+    }, deadlineMs);
     const onCallerAbort = (): void => controller.abort();
     callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
     const started = monotonicMs();
     const openedBefore = route.connector.opened;
     let headersReceived = false;
 
+    // undici finishes a connect in progress before it looks at the abort (a TCP blackhole keeps
+    // that up to connectTimeout): the caller's abort ends the wait at once; the socket is dropped.
+    let rejectOnAbort: ((reason: unknown) => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      rejectOnAbort = reject;
+    });
+    aborted.catch(() => undefined);
+    const onCallerAbortNow = (): void => rejectOnAbort?.(cancelled(url, callerSignal as AbortSignal));
+    callerSignal?.addEventListener('abort', onCallerAbortNow, { once: true });
+
     try {
-      const response = await route.agent.request({
+      const pendingResponse = route.agent.request({
         origin: target.origin,
         path: `${target.pathname}${target.search}`,
         method: 'POST',
@@ -165,6 +182,8 @@ export function createHttpsClient(options: HttpsClientOptions = {}): HttpsClient
         body,
         signal: controller.signal,
       });
+      pendingResponse.catch(() => undefined);
+      const response = await Promise.race([pendingResponse, aborted]);
       headersReceived = true;
       const headers = flattenHeaders(response.headers);
       const declared = Number(headers['content-length']);
@@ -186,7 +205,10 @@ export function createHttpsClient(options: HttpsClientOptions = {}): HttpsClient
       const status = response.statusCode;
       const isSuccess = status >= 200 && status < 300;
       const mayCarryFault = (status === 400 || status >= 500) && looksLikeSoapEnvelope(headers['content-type'], text);
-      if (!isSuccess && !mayCarryFault && postOptions.acceptStatus?.includes(status) !== true) throw classifyHttpStatus(status, context, headers.location);
+      if (!isSuccess && !mayCarryFault && postOptions.acceptStatus?.includes(status) !== true) {
+        const tlsVersion = route.connector.protocol;
+        throw classifyHttpStatus(status, tlsVersion ? { ...context, tlsVersion } : context, headers.location);
+      }
       const parsedDate = headers.date !== undefined ? new Date(headers.date) : null;
       return {
         status,
@@ -203,8 +225,10 @@ export function createHttpsClient(options: HttpsClientOptions = {}): HttpsClient
       const connectInfo = typeof error === 'object' && error !== null ? connectFailures.get(error) : undefined;
       const socketInfo = (error as { socket?: { bytesRead?: number } }).socket;
       const freshConnection = route.connector.opened > openedBefore;
+      const tlsVersion = route.connector.protocol;
       throw classifyTransportError(error, {
         ...context,
+        ...(tlsVersion ? { tlsVersion } : {}),
         duringConnect: connectInfo !== undefined,
         ...(connectInfo?.timedOut ? { timedOut: 'connect' as const } : timedOut ? { timedOut: 'response' as const } : {}),
         ...(connectInfo?.peerCertificate ? { peerCertificate: connectInfo.peerCertificate } : {}),
@@ -213,13 +237,18 @@ export function createHttpsClient(options: HttpsClientOptions = {}): HttpsClient
     } finally {
       clearTimeout(timer);
       callerSignal?.removeEventListener('abort', onCallerAbort);
+      callerSignal?.removeEventListener('abort', onCallerAbortNow);
     }
   }
 
-  async function close(): Promise<void> {
+  async function close(closeOptions: { force?: boolean } = {}): Promise<void> {
     closed = true;
     const agents = [...routes.values()].map((route) => route.agent);
     routes.clear();
+    if (closeOptions.force) {
+      await Promise.all(agents.map((agent) => agent.destroy().catch(() => undefined)));
+      return;
+    }
     await Promise.all(agents.map((agent) => agent.close().catch(() => agent.destroy())));
   }
 

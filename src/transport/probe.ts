@@ -180,8 +180,8 @@ export async function probeEndpoint(url: string, options: ProbeOptions = {}): Pr
   } catch (error) {
     // A server that drops the connection right after a TLS 1.3 handshake in which we sent a client
     // certificate has refused that certificate; report it on the TLS step, where the fix lies.
-    const classified = fail(error, { duringConnect: false, nothingReceived: true });
-    if (classified.code === 'TLS_CLIENT_CERT_REJECTED') result.tls = { ...result.tls, ok: false, error: classified };
+    const classified = fail(error, { duringConnect: false, nothingReceived: true, ...(protocol ? { tlsVersion: protocol } : {}) });
+    if (classified.code === 'TLS_CLIENT_CERT_REJECTED' || classified.code === 'TLS13_CLIENT_CERT_UNSUPPORTED') result.tls = { ...result.tls, ok: false, error: classified };
   } finally {
     socket.destroy();
   }

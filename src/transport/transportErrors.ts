@@ -2,7 +2,8 @@
 // stable code. The class decides what happens next (protocol.md §3.5): UnreachableError and
 // ProtocolError → the next endpoint is tried (exit 3 if none answers); TrustError → the others are
 // tried too, but the fix is configuration (exit 4); CredentialError → stop (exit 4).
-import { AutoenrollError, ConfigError, CredentialError, ProtocolError, TrustError, UnreachableError } from '../errors.js';
+import { humanInstant } from '../log/instant.js';
+import { AutoenrollError, ConfigError, CredentialError, EndpointConfigError, ProtocolError, TrustError, UnreachableError } from '../errors.js';
 import type { PeerCertificateSummary } from './peerCertificate.js';
 import { ProxyTunnelError } from './proxy.js';
 
@@ -34,6 +35,9 @@ export const TransportErrorCode = {
   TLS_HANDSHAKE_FAILED: 'TLS_HANDSHAKE_FAILED',
   TLS_CLIENT_CERT_REJECTED: 'TLS_CLIENT_CERT_REJECTED',
   INVALID_URL: 'INVALID_URL',
+  HTTP_METHOD_NOT_ALLOWED: 'HTTP_METHOD_NOT_ALLOWED',
+  REQUEST_TOO_LARGE_FOR_RENEGOTIATION: 'REQUEST_TOO_LARGE_FOR_RENEGOTIATION',
+  TLS13_CLIENT_CERT_UNSUPPORTED: 'TLS13_CLIENT_CERT_UNSUPPORTED',
   INSECURE_URL: 'INSECURE_URL',
   ABORTED: 'ABORTED',
 } as const;
@@ -54,7 +58,17 @@ export interface FailureContext {
   peerCertificate?: PeerCertificateSummary;
   /** The server had sent no byte of HTTP on the connection that failed. */
   nothingReceived?: boolean;
+  /** The TLS version negotiated on the connection (e.g. "TLSv1.3"), when known. */
+  tlsVersion?: string;
+  /** Size of the request body in bytes. */
+  requestBytes?: number;
 }
+
+/** IIS's default uploadReadAheadSize (system.webServer/serverRuntime). */
+export const IIS_UPLOAD_READ_AHEAD_BYTES = 49_152;
+
+/** What a CEP / CES URL looks like, for messages about a wrong one. */
+export const EXPECTED_PATH_SHAPE = 'https://HOST/ADPolicyProvider_CEP_<Auth>/service.svc/CEP for a policy server, https://HOST/<CA name>_CES_<Auth>/service.svc/CES for an enrollment service';
 
 const UNKNOWN_ISSUER = new Set([
   'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'CERT_UNTRUSTED',
@@ -91,7 +105,7 @@ function certificateText(peer: PeerCertificateSummary | undefined): string {
 }
 
 function day(date: Date): string {
-  return Number.isNaN(date.getTime()) ? 'an unknown date' : date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  return Number.isNaN(date.getTime()) ? 'an unknown date' : humanInstant(date);
 }
 
 function trust(code: TransportErrorCode, message: string, context: FailureContext, cause: unknown): TrustError {
@@ -134,6 +148,15 @@ function clientCertificateRejected(context: FailureContext, cause: unknown, how:
   return trust(
     TransportErrorCode.TLS_CLIENT_CERT_REJECTED,
     `the server refused our client certificate (${how}). Fix: check that the certificate is valid, issued by a CA the server trusts, and allowed for this endpoint; if the server requires TLS 1.3 client authentication without renegotiation, check the endpoint's TLS settings.`,
+    context,
+    cause,
+  );
+}
+
+function tls13ClientCertificate(context: FailureContext, what: string, cause: unknown): TrustError {
+  return trust(
+    TransportErrorCode.TLS13_CLIENT_CERT_UNSUPPORTED,
+    `${what} over TLS 1.3 on a client-certificate endpoint: IIS asks for the client certificate by renegotiation, which TLS 1.3 does not have, so it can never see it. Fix: keep the TLS 1.2 default for client-certificate endpoints (remove transport.maxTlsVersionForClientCert: TLSv1.3).`,
     context,
     cause,
   );
@@ -182,16 +205,14 @@ export function classifyTransportError(error: unknown, context: FailureContext):
       break;
   }
 
+  // Only a TLS alert means the server refused our certificate; a reset or a close is an outage of
+  // that endpoint (transient: the next one is tried), except over TLS 1.3 to a certificate
+  // endpoint, where IIS cannot ask for the certificate at all.
   if (context.clientCertificate && CLIENT_CERT_ALERT.test(code)) return clientCertificateRejected(context, error, `TLS alert ${code}`);
   const closed = code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET';
-  // TLS 1.3 completes the client's handshake before the server has looked at our certificate: a
-  // refusal then shows up as the connection closing before any answer. Under TLS 1.2 (also during
-  // IIS's renegotiation) it is an alert or a reset in the handshake. Only with a certificate sent.
-  if (context.clientCertificate && closed && (context.duringConnect || context.nothingReceived === true)) {
-    return clientCertificateRejected(context, error, context.duringConnect ? 'the connection was closed during the TLS handshake' : 'the connection was closed right after the TLS handshake, before any answer');
-  }
+  if (closed && context.clientCertificate && !context.duringConnect && context.tlsVersion === 'TLSv1.3') return tls13ClientCertificate(context, 'the connection was reset before any answer', error);
   if (closed) {
-    return unreachable(TransportErrorCode.CONNECTION_RESET, `the server closed the connection ${context.duringConnect ? 'during the TLS handshake' : 'before answering'} (${code}).`, context, error);
+    return unreachable(TransportErrorCode.CONNECTION_RESET, `the server closed the connection ${context.duringConnect ? 'during the TLS handshake' : 'before answering'} (${code}). This is treated as a passing outage of this endpoint.`, context, error);
   }
   if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code === 'EPROTO' || context.duringConnect) {
     const hint = context.clientCertificate ? '' : ' If the endpoint requires a client certificate, configure it (auth: certificate).';
@@ -209,9 +230,22 @@ export function classifyHttpStatus(status: number, context: FailureContext, loca
       status === 401 ? TransportErrorCode.HTTP_UNAUTHORIZED : TransportErrorCode.HTTP_FORBIDDEN,
     );
   }
-  if (status === 404) {
-    return unreachable(TransportErrorCode.HTTP_NOT_FOUND, `HTTP 404: no service at ${new URL(context.url).pathname} — wrong URL? Check the path (e.g. …/service.svc/CEP or …/service.svc) against the policy.`, context, undefined);
+  if (status === 404 || status === 405) {
+    return new EndpointConfigError(
+      `${context.url}: HTTP ${status} (${status === 404 ? 'no service at this path' : 'the path does not accept SOAP POSTs'}) — the URL is wrong. Expected ${EXPECTED_PATH_SHAPE}; compare with the URL IIS or the policy publishes.`,
+      status === 404 ? TransportErrorCode.HTTP_NOT_FOUND : TransportErrorCode.HTTP_METHOD_NOT_ALLOWED,
+      context.url,
+    );
   }
+  if (status === 413 && context.clientCertificate) {
+    const size = context.requestBytes !== undefined ? `${context.requestBytes}-byte` : 'large';
+    return new EndpointConfigError(
+      `${context.url}: HTTP 413 Request Entity Too Large: IIS asks for the client certificate by TLS renegotiation and must buffer the request body meanwhile, at most uploadReadAheadSize (${IIS_UPLOAD_READ_AHEAD_BYTES} bytes by default); this ${size} request is larger. Fix on the server: raise uploadReadAheadSize (system.webServer/serverRuntime) for the CES site, or have http.sys negotiate the client certificate in the initial handshake (netsh http add sslcert … clientcertnegotiation=enable); or make the request smaller (fewer subject names or extensions, a smaller key).`,
+      TransportErrorCode.REQUEST_TOO_LARGE_FOR_RENEGOTIATION,
+      context.url,
+    );
+  }
+  if (status === 500 && context.clientCertificate && context.tlsVersion === 'TLSv1.3') return tls13ClientCertificate(context, 'HTTP 500 without a SOAP fault', undefined);
   if (status >= 500) return unreachable(TransportErrorCode.HTTP_5XX, `HTTP ${status} without a SOAP fault: the web service is failing.`, context, undefined);
   if (status >= 300 && status < 400) {
     return new ProtocolError(`${where(context)}: HTTP ${status} redirect${location ? ` to ${location}` : ''}; redirects are not followed for enrollment requests. Fix: configure the final URL.`, TransportErrorCode.HTTP_REDIRECT);

@@ -56,7 +56,7 @@ describe('loadConfig', () => {
       mode: 0o644,
     });
     expect(config.schedule).toEqual({ intervalMs: 8 * 3600_000, jitterMs: 600_000 });
-    expect(config.transport).toEqual({ connectTimeoutMs: 10_000, requestTimeoutMs: 30_000, proxy: 'http://proxy:3128' });
+    expect(config.transport).toEqual({ connectTimeoutMs: 10_000, requestTimeoutMs: 30_000, submitTimeoutMs: 120_000, proxy: 'http://proxy:3128' });
   });
 
   it('fills defaults and resolves a file secret against the config folder', async () => {
@@ -66,7 +66,7 @@ describe('loadConfig', () => {
     expect(config.policyServers[0]?.priority).toBe(10);
     expect(config.policyServers[0]?.password).toEqual({ file: path.join(fixtures, 'enroll.secret') });
     expect(config.schedule).toEqual({ intervalMs: 28_800_000, jitterMs: 600_000 });
-    expect(config.transport).toEqual({ connectTimeoutMs: 10_000, requestTimeoutMs: 30_000 });
+    expect(config.transport).toEqual({ connectTimeoutMs: 10_000, requestTimeoutMs: 30_000, submitTimeoutMs: 120_000 });
     expect(config.pendingMaxAgeMs).toBe(60 * 86_400_000);
     expect(config.logging).toEqual({ format: 'auto' });
     expect(config.certificates[0]).toEqual({

@@ -14,8 +14,11 @@ describe('classifyTransportError', () => {
     ['ECONNREFUSED', {}, 'CONNECTION_REFUSED', UnreachableError],
     ['EHOSTUNREACH', {}, 'NETWORK_UNREACHABLE', UnreachableError],
     ['ECONNRESET', {}, 'CONNECTION_RESET', UnreachableError],
-    ['ECONNRESET', { clientCertificate: true }, 'TLS_CLIENT_CERT_REJECTED', TrustError],
-    ['UND_ERR_SOCKET', { duringConnect: false, clientCertificate: true, nothingReceived: true }, 'TLS_CLIENT_CERT_REJECTED', TrustError],
+    // A reset or close is an outage, also with a client certificate: only an alert is a refusal.
+    ['ECONNRESET', { clientCertificate: true }, 'CONNECTION_RESET', UnreachableError],
+    ['UND_ERR_SOCKET', { duringConnect: false, clientCertificate: true, nothingReceived: true }, 'CONNECTION_RESET', UnreachableError],
+    ['UND_ERR_SOCKET', { duringConnect: false, clientCertificate: true, nothingReceived: true, tlsVersion: 'TLSv1.3' }, 'TLS13_CLIENT_CERT_UNSUPPORTED', TrustError],
+    ['ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE', { duringConnect: true, clientCertificate: true }, 'TLS_CLIENT_CERT_REJECTED', TrustError],
     ['UND_ERR_SOCKET', { duringConnect: false, clientCertificate: true, nothingReceived: false }, 'CONNECTION_RESET', UnreachableError],
     ['ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', { clientCertificate: true }, 'TLS_CLIENT_CERT_REJECTED', TrustError],
     ['ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', {}, 'TLS_HANDSHAKE_FAILED', UnreachableError],
@@ -58,6 +61,14 @@ describe('classifyHttpStatus', () => {
     expect(classifyHttpStatus(403, { ...context, clientCertificate: true }).code).toBe('TLS_CLIENT_CERT_REJECTED');
     expect(classifyHttpStatus(403, context)).toBeInstanceOf(CredentialError);
     expect(classifyHttpStatus(502, context).code).toBe('HTTP_5XX');
+    expect(classifyHttpStatus(500, { ...context, clientCertificate: true, tlsVersion: 'TLSv1.2' }).code).toBe('HTTP_5XX');
+    expect(classifyHttpStatus(500, { ...context, clientCertificate: true, tlsVersion: 'TLSv1.3' }).code).toBe('TLS13_CLIENT_CERT_UNSUPPORTED');
+    expect(classifyHttpStatus(404, context).exitCode).toBe(4);
+    expect(classifyHttpStatus(405, context).code).toBe('HTTP_METHOD_NOT_ALLOWED');
+    const large = classifyHttpStatus(413, { ...context, clientCertificate: true, requestBytes: 60_000 });
+    expect(large.code).toBe('REQUEST_TOO_LARGE_FOR_RENEGOTIATION');
+    expect(large.message).toContain('60000-byte');
+    expect(large.message).toContain('uploadReadAheadSize');
     expect(classifyHttpStatus(418, context)).toBeInstanceOf(ProtocolError);
   });
 });

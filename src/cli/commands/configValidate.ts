@@ -10,6 +10,9 @@ import { ExitCode } from '../../errors.js';
 import { checkSecret } from '../../secrets/checkSecret.js';
 import type { SecretCheck } from '../../secrets/checkSecret.js';
 import type { CommandContext } from '../context.js';
+import path from 'node:path';
+import { checkHookProgram, checkWritableFolder } from '../../store/writableChecks.js';
+import { outputPaths } from '../../store/outputs.js';
 
 interface Check extends SecretCheck {
   /** The config key that references it, e.g. policyServers[1].password. */
@@ -46,6 +49,29 @@ async function checkReferences(config: Config, env: NodeJS.ProcessEnv): Promise<
   const checks: Check[] = [];
   for (const { usedBy, ref } of refs) checks.push({ usedBy, ...(await checkSecret(ref, { env, configDir: config.dir })) });
   if (config.trust.caFile) checks.push(await checkCaFile(config.trust.caFile));
+  checks.push(...(await checkPaths(config, env)));
+  return checks;
+}
+
+/** stateDir and every output folder writable (or creatable) by this user; hook programs executable. */
+async function checkPaths(config: Config, env: NodeJS.ProcessEnv): Promise<Check[]> {
+  const folders: { usedBy: string; dir: string }[] = [{ usedBy: 'stateDir', dir: config.stateDir }];
+  const hooks: { usedBy: string; command: string; shell: boolean }[] = [];
+  config.certificates.forEach((cert, index) => {
+    for (const [kind, file] of cert.output ? outputPaths(cert.output) : []) folders.push({ usedBy: `certificates[${index}].output.${kind}`, dir: path.dirname(file) });
+    for (const phase of ['deploy', 'failure'] as const) {
+      cert.hooks[phase].forEach((command, i) => hooks.push({ usedBy: `certificates[${index}].hooks.${phase}[${i}]`, command, shell: cert.hooks.shell }));
+    }
+  });
+  const checks: Check[] = [];
+  for (const { usedBy, dir } of folders) {
+    const problem = await checkWritableFolder(dir, usedBy);
+    checks.push({ usedBy, source: `folder:${dir}`, ok: problem === null, ...(problem ? { error: problem } : {}) });
+  }
+  for (const { usedBy, command, shell } of hooks) {
+    const problem = await checkHookProgram(command, shell, usedBy, env);
+    checks.push({ usedBy, source: `hook:${shell ? 'shell' : (command.split(/\s+/)[0] ?? '')}`, ok: problem === null, ...(problem ? { error: problem } : {}) });
+  }
   return checks;
 }
 

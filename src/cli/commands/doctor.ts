@@ -57,7 +57,7 @@ export async function run(_options: unknown, context: CommandContext): Promise<n
       ...(caPem !== undefined ? { caPem } : {}),
     });
   } finally {
-    await http.close();
+    await http.close({ force: context.signal.aborted });
   }
   context.stdout.write(context.globals.json ? `${JSON.stringify(report, null, 2)}\n` : renderDoctorReport(report));
   return report.exitCode;

@@ -10,6 +10,8 @@ import { createLogger } from '../../log/logger.js';
 import { openStore } from '../../store/store.js';
 import { hostIdentity } from '../../engine/hostIdentity.js';
 import { evaluateStatus, readStatusInputs } from '../../engine/statusView.js';
+import { skippedUrisOfTemplate } from '../../engine/policyLookup.js';
+import type { SkippedEnrollmentUri } from '../../transport/enrollmentEndpoints.js';
 import type { StatusRow } from '../../engine/statusView.js';
 import type { CertificateAction, PlannedStep, PlanResult } from '../../engine/plannerTypes.js';
 import type { CommandContext } from '../context.js';
@@ -39,6 +41,8 @@ export interface PlannedCertificate {
   requestId?: string;
   reuseKey?: boolean;
   targetTemplate?: string;
+  /** Enrollment URIs of the template that are not used, each with the reason (e.g. Kerberos). */
+  skippedEndpoints?: SkippedEnrollmentUri[];
   renewAt: string | null;
   windowStart: string | null;
   notAfter: string | null;
@@ -88,6 +92,11 @@ export async function run(options: PlanCommandOptions, context: CommandContext):
   const evaluation = evaluateStatus(inputs, atMs);
   const document = planDocument(evaluation.rows, evaluation.plan, atMs, options.at !== undefined);
   if (config.autoenroll || inputs.autoenroll.length > 0) document.autoenroll = { enabled: config.autoenroll?.enabled ?? false, entries: reportOf(inputs.autoenroll) };
+  for (const planned of document.certificates) {
+    const configured = config.certificates.find((c) => c.id === planned.id);
+    const skipped = configured ? skippedUrisOfTemplate(inputs.views, planned.targetTemplate ?? configured.template, config.policyServers.some((server) => server.auth === 'kerberos')) : [];
+    if (skipped.length > 0) planned.skippedEndpoints = skipped;
+  }
   context.stdout.write(context.globals.json ? `${JSON.stringify(document, null, 2)}\n` : renderPlan(document, atMs));
   return ExitCode.OK;
 }
@@ -203,6 +212,9 @@ export function renderPlan(document: PlanDocument, atMs: number): string {
       c.notAfter === null ? '-' : formatInstant(Date.parse(c.notAfter)),
     ]),
   );
-  const lines = document.certificates.map((c) => `${c.id}: ${c.description}${c.warnings.length > 0 ? ` (${c.warnings.join('; ')})` : ''}`);
+  const lines = document.certificates.flatMap((c) => [
+    `${c.id}: ${c.description}${c.warnings.length > 0 ? ` (${c.warnings.join('; ')})` : ''}`,
+    ...(c.skippedEndpoints ?? []).map((s) => `${c.id}: enrollment service ${s.uri} ${s.reason}`),
+  ]);
   return `${header}${table}\n${lines.join('\n')}\n`;
 }

@@ -88,7 +88,7 @@ export async function fetchLivePolicies(context: CommandContext): Promise<Policy
     }
     return [{ source: answer.server.url, policy: answer.response }];
   } finally {
-    await runtime.close();
+    await runtime.close({ force: context.signal.aborted });
   }
 }
 

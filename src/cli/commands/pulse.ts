@@ -61,7 +61,7 @@ async function dryRun(context: CommandContext): Promise<number> {
     printPassResult(context, result);
     return result.exitCode;
   } finally {
-    await runtime.close();
+    await runtime.close({ force: context.signal.aborted });
   }
 }
 

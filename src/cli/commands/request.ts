@@ -16,6 +16,7 @@ import { systemRandom } from '../../transport/random.js';
 import type { CommandContext } from '../context.js';
 import { promptHidden, readLine } from '../passwordPrompt.js';
 import { guardStdout } from '../stdoutGuard.js';
+import { throwIfInterrupted } from '../interrupts.js';
 
 export interface RequestCommandOptions {
   policyServer: string;
@@ -69,8 +70,9 @@ export async function run(options: RequestCommandOptions, context: CommandContex
   try {
     result = options.requestId !== undefined ? await retrieveCertificate({ ...oneShot, requestId: options.requestId }, deps) : await requestCertificate(oneShot, deps);
   } finally {
-    await http.close();
+    await http.close({ force: context.signal.aborted });
   }
+  throwIfInterrupted(context.signal);
   context.stdout.write(context.globals.json ? `${JSON.stringify(result, null, 2)}\n` : describe(result, options));
   return result.status === 'issued' ? ExitCode.OK : ExitCode.PENDING;
 }

@@ -57,6 +57,9 @@ export function renderStatus(rows: readonly StatusRow[], nowMs: number): string 
     }
     if (r.autoenroll && r.next.startsWith('keep/')) notes.push(`${r.id}: ${r.autoenroll.disposition}: ${r.autoenroll.message}`);
     else if (r.message && (r.state === 'NEEDS_ATTENTION' || r.state === 'EXPIRED')) notes.push(`${r.id}: ${r.message}`);
+    for (const orphan of r.possibleOrphans ?? []) {
+      notes.push(`${r.id}: possible orphan request: the submission to ${orphan.endpoint} timed out at ${orphan.at} and may still be issued (request SHA-256 ${orphan.requestDigest}); check the CA`);
+    }
   }
   return notes.length > 0 ? `${table}\n${notes.join('\n')}\n` : table;
 }

@@ -1,5 +1,6 @@
 // Instants and durations as people read them in a terminal. Machine output (--json) uses ISO 8601
 // strings instead; these are only for the readable forms.
+import { humanInstant } from '../../log/instant.js';
 
 const UNITS = [
   ['d', 86_400_000],
@@ -11,7 +12,7 @@ const UNITS = [
 /** ISO 8601 without milliseconds: 2026-03-01T12:00:00Z. */
 export function formatInstant(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '-';
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return humanInstant(ms);
 }
 
 /** The two largest units of a duration: "3d 4h", "12m 5s", "0s". Sub-second values round to "<1s". */
