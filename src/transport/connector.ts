@@ -39,6 +39,8 @@ export function createConnector(settings: ConnectorSettings): Connector {
   const state = { opened: 0 };
   const tlsOptions: ConnectionOptions = {
     ca: settings.ca,
+    // Explicit, so that the environment (tlsVerifyOverride.ts) cannot turn verification off.
+    rejectUnauthorized: true,
     minVersion: 'TLSv1.2',
     maxVersion: settings.maxTlsVersion,
     ALPNProtocols: ['http/1.1'],
@@ -83,6 +85,7 @@ export function createConnector(settings: ConnectorSettings): Connector {
         servername,
         session: sessions.get(sessionKey),
         ...(tunnel ? { socket: tunnel } : {}),
+        rejectUnauthorized: true,
       });
       const socket = tls;
       capturePeerCertificate(socket, (summary) => {

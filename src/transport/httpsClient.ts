@@ -10,6 +10,7 @@ import { AutoenrollError, InternalError, ProtocolError, UnreachableError } from 
 import { connectFailures, createConnector } from './connector.js';
 import type { Connector } from './connector.js';
 import { proxyFor, redactProxy } from './proxy.js';
+import { warnTlsVerifyOverrideOnce } from './tlsVerifyOverride.js';
 import { Agent } from './undiciAgent.js';
 import { classifyHttpStatus, classifyTransportError, parseEndpointUrl, TransportErrorCode } from './transportErrors.js';
 import type { FailureContext } from './transportErrors.js';
@@ -99,6 +100,8 @@ export function createHttpsClient(options: HttpsClientOptions = {}): HttpsClient
   const requestTimeoutMs = positive('requestTimeoutMs', options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS);
   const maxResponseBytes = positive('maxResponseBytes', options.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES);
   const env = options.env ?? process.env;
+  warnTlsVerifyOverrideOnce(process.env);
+  if (env !== process.env) warnTlsVerifyOverrideOnce(env);
   const routes = new Map<string, Route>();
   let closed = false;
 
