@@ -183,6 +183,26 @@ export class InternalError extends AutoenrollError {
   }
 }
 
+/**
+ * The CA issued a certificate that autoenroll refuses to install (already expired, not yet valid
+ * beyond the clock-skew tolerance, another subject or other alternative names than requested).
+ * An answer of the CA, like a denial: no failover, the request is over, the next attempt backs off.
+ */
+export class IssuedCertificateRefused extends EnrollmentDenied {
+  readonly certificateId: string;
+  readonly ca: string;
+  readonly serialHex: string;
+  constructor(message: string, details: { certificateId: string; ca: string; serialHex: string; requestId?: string }, code: string) {
+    super(message, details.requestId !== undefined ? { requestId: details.requestId } : {}, code);
+    this.certificateId = details.certificateId;
+    this.ca = details.ca;
+    this.serialHex = details.serialHex;
+  }
+  override toJSON(): ErrorJson {
+    return { ...super.toJSON(), certificateId: this.certificateId, ca: this.ca, serial: this.serialHex };
+  }
+}
+
 export function isAutoenrollError(error: unknown): error is AutoenrollError {
   return error instanceof AutoenrollError;
 }

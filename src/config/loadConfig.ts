@@ -200,6 +200,7 @@ function normalize(
     },
     pendingMaxAgeMs: raw.pendingMaxAge ?? DEFAULTS.pendingMaxAgeMs,
     logging: { format: raw.logging?.format ?? 'auto' },
+    clockSkewToleranceMs: raw.clockSkewTolerance ?? DEFAULTS.clockSkewToleranceMs,
   };
   if (config.schedule.intervalMs < 60_000) throw new ConfigError('must be at least 1m', where(['schedule', 'interval']));
   for (const key of ['connectTimeout', 'requestTimeout'] as const) {

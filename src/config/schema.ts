@@ -160,6 +160,7 @@ export const configSchema = v.strictObject({
     }),
   ),
   pendingMaxAge: v.optional(duration),
+  clockSkewTolerance: v.optional(duration),
   logging: v.optional(v.strictObject({ format: v.optional(v.picklist(['json', 'text', 'auto'], 'expected "json", "text" or "auto"')) })),
 });
 

@@ -125,6 +125,8 @@ export interface Config {
   /** A pending request older than this is abandoned (default 60 days). */
   pendingMaxAgeMs: number;
   logging: LoggingConfig;
+  /** How far an issued certificate's notBefore may lie ahead of the local clock (default 5 minutes). */
+  clockSkewToleranceMs: number;
 }
 
 export const DEFAULTS = {
@@ -137,4 +139,5 @@ export const DEFAULTS = {
   connectTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   pendingMaxAgeMs: 60 * 86400_000,
+  clockSkewToleranceMs: 5 * 60_000,
 } as const;

@@ -126,6 +126,7 @@ export function createAgent(deps: AgentDeps): Agent {
       breaker: memory,
       ...(policy.info.policyId ? { policyId: policy.info.policyId } : {}),
       havePassword: hasPasswordCredentials(config),
+      clockSkewToleranceMs: config.clockSkewToleranceMs,
       usernameCredential: () => {
         if (!firstUsernameServer) return Promise.reject(new ConfigError('no policy server has a username and password for the enrollment service', {}, 'NO_CREDENTIALS'));
         credential ??= usernameCredential(firstUsernameServer, deps.resolveSecret);

@@ -156,6 +156,7 @@ interface Answered {
   requestDigest: string;
   templateName: string;
   templateOid: string | undefined;
+  subjectNameFlags?: number;
 }
 
 async function actOnAnswer(ctx: ExecutorContext, turn: Turn, a: Answered, result: ExecutionResult): Promise<ExecutionResult> {
@@ -197,6 +198,8 @@ async function actOnAnswer(ctx: ExecutorContext, turn: Turn, a: Answered, result
     keyPem: a.request.keyPem,
     publicKeySpkiDer: a.request.publicKeySpkiDer,
     requestDigest: a.requestDigest,
+    requestDer: a.request.der,
+    ...(a.subjectNameFlags !== undefined ? { subjectNameFlags: a.subjectNameFlags } : {}),
     templateName: a.templateName,
     ...(a.templateOid ? { templateOid: a.templateOid } : {}),
     keyReused: a.request.keyReused,
@@ -262,6 +265,7 @@ async function submit(ctx: ExecutorContext, turn: Turn, s: Submission): Promise<
       requestDigest,
       templateName: s.located.template.commonName,
       templateOid: s.located.template.oid ?? undefined,
+      subjectNameFlags: s.located.template.subjectNameFlags,
     },
     emptyResult(s.action, s.warnings),
   );
@@ -382,6 +386,7 @@ async function replaySubmission(ctx: ExecutorContext, turn: Turn, record: Submit
       requestDigest: record.record.requestDigest,
       templateName: record.record.templateName,
       templateOid: located?.template.oid ?? undefined,
+      ...(located ? { subjectNameFlags: located.template.subjectNameFlags } : {}),
     },
     emptyResult('resubmit'),
   );
@@ -455,6 +460,8 @@ export async function executeRetrieve(ctx: ExecutorContext, turn: Turn): Promise
     keyPem: pending.keyPem,
     publicKeySpkiDer: publicKeySpkiOfPem(pending.keyPem),
     requestDigest,
+    requestDer: pending.requestDer,
+    ...(located?.template.subjectNameFlags !== undefined ? { subjectNameFlags: located.template.subjectNameFlags } : {}),
     templateName: meta.templateName,
     ...(meta.templateOid ?? located?.template.oid ? { templateOid: (meta.templateOid ?? located?.template.oid) as string } : {}),
     keyReused: current !== null && current.keyPem === pending.keyPem,

@@ -9,7 +9,8 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { inspectClientCertificate } from './clientCertificate.js';
 import type { ClientCertificate } from './clientCertificate.js';
-import { HTTP_500_BODY, MALFORMED_BODY, describeFault } from './faultInjection.js';
+import { HTTP_500_BODY, MALFORMED_BODY, describeFault, isTransportFault } from './faultInjection.js';
+import { reflectedFault, withWrongAction } from './faultAnswers.js';
 import type { LabFault } from './faultInjection.js';
 import type { LabCore } from './labCore.js';
 import type { LabEndpoint } from './labEndpoints.js';
@@ -119,7 +120,7 @@ export class LabServer {
     const clientCert = peerCertificate(req, core);
     const logBase = { endpoint: endpoint.name, ...(clientCert ? { clientCertThumbprint: clientCert.thumbprint } : {}) };
     const fault = this.faults.get(endpoint.name);
-    if (fault && fault.kind !== 'slow') {
+    if (isTransportFault(fault)) {
       core.log.record({ ...logBase, auth: clientCert ? 'certificate' : 'none', operation: 'Unknown', outcome: `injected:${describeFault(fault)}` });
       if (fault.kind === 'refuse') req.socket.destroy();
       else if (fault.kind === 'hang') this.hanging.add(res);
@@ -144,11 +145,17 @@ export class LabServer {
       return;
     }
     if (fault?.kind === 'slow') await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (fault?.kind === 'reflectRequest') {
+      core.log.record({ ...logBase, auth: clientCert ? 'certificate' : 'none', operation: 'Unknown', outcome: 'injected:reflectRequest' });
+      send(res, 500, SOAP_CONTENT_TYPE, reflectedFault(body));
+      return;
+    }
     try {
-      const result = await handleSoap({ core, endpoint, body, ...(clientCert ? { clientCert } : {}), now: new Date() });
-      core.log.record({ ...logBase, ...result.log });
-      if (result.body === '') sendHtml(res, result.status, '');
-      else send(res, result.status, SOAP_CONTENT_TYPE, result.body);
+      const result = await handleSoap({ core, endpoint, body, ...(clientCert ? { clientCert } : {}), now: new Date(), ...(fault ? { fault } : {}) });
+      core.log.record({ ...logBase, ...result.log, ...(fault && fault.kind !== 'slow' ? { outcome: `${result.log.outcome} injected:${describeFault(fault)}` } : {}) });
+      const answer = fault?.kind === 'wrongAction' ? withWrongAction(result.body) : result.body;
+      if (answer === '') sendHtml(res, result.status, '');
+      else send(res, result.status, SOAP_CONTENT_TYPE, answer);
     } catch (error) {
       core.log.record({ ...logBase, auth: 'none', operation: 'Unknown', outcome: `error:${(error as Error).message}` });
       sendHtml(res, 500, HTTP_500_BODY);

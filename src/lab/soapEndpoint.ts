@@ -11,6 +11,7 @@ import { handleCes } from './cesService.js';
 import type { SoapReply } from './cesService.js';
 import { handleGetPolicies } from './cepService.js';
 import type { ClientCertificate } from './clientCertificate.js';
+import type { LabFault } from './faultInjection.js';
 import type { LabCore } from './labCore.js';
 import type { LabEndpoint } from './labEndpoints.js';
 import type { LabLogEntry } from './requestLog.js';
@@ -22,6 +23,8 @@ export interface SoapCall {
   body: Buffer;
   clientCert?: ClientCertificate;
   now: Date;
+  /** A fault that changes the answer (issuance, policy CA); transport faults never get here. */
+  fault?: LabFault;
 }
 
 export interface SoapResult {
@@ -66,7 +69,7 @@ export async function handleSoap(call: SoapCall): Promise<SoapResult> {
   try {
     if (endpoint.kind === 'cep') {
       const policies = parseGetPoliciesRequest(request.body);
-      return { status: 200, body: handleGetPolicies(call.core, endpoint, policies, request.messageId), log: { auth, operation, outcome: 'policy' } };
+      return { status: 200, body: handleGetPolicies(call.core, endpoint, policies, request.messageId, call.fault), log: { auth, operation, outcome: 'policy' } };
     }
     const rst = parseRequestSecurityToken(request.body);
     if (endpoint.caName === undefined) throw new Error(`CES endpoint ${endpoint.name} has no CA`);
@@ -78,6 +81,7 @@ export async function handleSoap(call: SoapCall): Promise<SoapResult> {
       requester: auth === 'certificate' ? `certificate:${call.clientCert?.thumbprint ?? ''}` : auth,
       ...(call.clientCert ? { clientCert: call.clientCert } : {}),
       now: call.now,
+      ...(call.fault ? { fault: call.fault } : {}),
     });
     return {
       status: reply.status,
