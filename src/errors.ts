@@ -2,6 +2,8 @@
 // `code` (for logs, JSON output and scripts) and the process exit code of ../shared/docs/cli.md.
 // Messages name the cause and, where there is one, the fix. They never contain a secret.
 
+import { redact } from './secrets/redactor.js';
+
 export const ExitCode = {
   OK: 0,
   INTERNAL: 1,
@@ -214,7 +216,7 @@ export function exitCodeOf(error: unknown): ExitCode {
 
 /** Plain data for any thrown value, without stack traces or secrets. */
 export function errorToJson(error: unknown): ErrorJson {
-  if (isAutoenrollError(error)) return error.toJSON();
+  if (isAutoenrollError(error)) return JSON.parse(redact(JSON.stringify(error.toJSON()))) as ErrorJson;
   const message = error instanceof Error ? error.message : String(error);
-  return { code: 'INTERNAL', message };
+  return { code: 'INTERNAL', message: redact(message) };
 }

@@ -171,6 +171,7 @@ function normalize(
         failure: cert.hooks?.failure ?? [],
         timeoutMs: cert.hooks?.timeout ?? DEFAULTS.hookTimeoutMs,
         shell: cert.hooks?.shell ?? false,
+        ...(cert.hooks?.environment !== undefined ? { environment: cert.hooks.environment } : {}),
       },
     };
     if (cert.subject !== undefined) out.subject = cert.subject;

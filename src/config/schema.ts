@@ -112,6 +112,7 @@ const hooks = v.strictObject({
   failure: v.optional(stringList(nonEmptyString)),
   timeout: v.optional(duration),
   shell: v.optional(v.boolean('expected true or false')),
+  environment: v.optional(stringList(v.pipe(nonEmptyString, v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')))),
 });
 
 const ipAddress = v.pipe(nonEmptyString, v.check((text) => isIP(text) !== 0, 'expected an IPv4 or IPv6 address'));

@@ -58,6 +58,8 @@ export interface HookConfig {
   timeoutMs: number;
   /** Run through the system shell instead of splitting into argv (default false). */
   shell: boolean;
+  /** Names of variables of the agent's environment passed to the hooks besides the minimal set (childEnvironment.ts). */
+  environment?: string[];
 }
 
 export interface CertificateConfig {

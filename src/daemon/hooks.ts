@@ -1,6 +1,6 @@
 // The engine's AgentHooks: runs the deploy and failure commands configured per certificate.
 // Each command runs without a shell (argv from splitCommand) unless `hooks.shell` is true, with
-// the AUTOENROLL_* environment below, in its own process group, and is killed (the whole group)
+// the minimal environment of childEnvironment.ts plus the AUTOENROLL_* facts below, in its own process group, and is killed (the whole group)
 // when it outlives `hooks.timeoutMs`. Exit status and a tail of its output are logged.
 // A failed deploy command rejects with HookFailed: the certificate stays installed (it was
 // committed before the hook ran) and one-shot commands exit 6. Failure hooks are best effort.
@@ -9,6 +9,7 @@ import { HookFailed, errorToJson } from '../errors.js';
 import type { DeployEvent, FailureEvent, AgentHooks } from '../engine/agentTypes.js';
 import type { HookConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
+import { childEnvironment } from './childEnvironment.js';
 import { splitCommand } from './hookCommand.js';
 
 export type HookKind = 'deploy' | 'failure';
@@ -134,7 +135,7 @@ export async function runHooks(
   const commands = kind === 'deploy' ? hooks.deploy : hooks.failure;
   const runs: HookRun[] = [];
   for (const command of commands) {
-    const run = await runHookCommand(command, { shell: hooks.shell, timeoutMs: hooks.timeoutMs, env: { ...baseEnv, ...vars } });
+    const run = await runHookCommand(command, { shell: hooks.shell, timeoutMs: hooks.timeoutMs, env: childEnvironment(baseEnv, vars, hooks.environment ?? []) });
     runs.push(run);
     const fields = {
       id: vars.AUTOENROLL_ID,
