@@ -9,6 +9,7 @@ import { HookFailed, errorToJson } from '../errors.js';
 import type { DeployEvent, FailureEvent, AgentHooks } from '../engine/agentTypes.js';
 import type { HookConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
+import { redact } from '../secrets/redactor.js';
 import { childEnvironment } from './childEnvironment.js';
 import { splitCommand } from './hookCommand.js';
 
@@ -26,6 +27,7 @@ export interface HookRun {
 }
 
 const OUTPUT_TAIL_BYTES = 2048;
+const OUTPUT_TAIL_MARGIN = 1024;
 const KILL_GRACE_MS = 2_000;
 
 /** The environment a hook sees (also documented in the README). */
@@ -84,8 +86,10 @@ export function runHookCommand(
       detached: process.platform !== 'win32',
       windowsHide: true,
     });
+    // A margin beyond the tail that is logged, so that a secret the hook printed is redacted
+    // whole before the cut (outputTail below).
     const collect = (chunk: Buffer): void => {
-      tail = (tail + chunk.toString('utf8')).slice(-OUTPUT_TAIL_BYTES);
+      tail = (tail + chunk.toString('utf8')).slice(-(OUTPUT_TAIL_BYTES + OUTPUT_TAIL_MARGIN));
     };
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
@@ -94,7 +98,7 @@ export function runHookCommand(
       settled = true;
       clearTimeout(timer);
       clearTimeout(killTimer);
-      resolve({ command, timedOut, durationMs: Math.round(performance.now() - started), outputTail: tail.trim(), ...run });
+      resolve({ command, timedOut, durationMs: Math.round(performance.now() - started), outputTail: redact(tail).slice(-OUTPUT_TAIL_BYTES).trim(), ...run });
     };
     let killTimer: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => {

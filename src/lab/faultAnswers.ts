@@ -5,8 +5,11 @@ import { renderReflectedFault } from './soapFaults.js';
 
 export const WRONG_ACTION = 'http://schemas.microsoft.com/windows/pki/2009/01/enrollment/NotTheExpectedAction';
 
+/** The request quoted from its UsernameToken on (where a short quote would carry the password), else whole. */
 export function reflectedFault(body: Buffer): string {
-  return renderReflectedFault(body.toString('utf8'));
+  const text = body.toString('utf8');
+  const at = text.search(/<[^>]*UsernameToken\b/);
+  return renderReflectedFault(at >= 0 ? text.slice(at) : text);
 }
 
 /** The answer with its wsa:Action replaced (an empty answer stays empty). */

@@ -9,6 +9,7 @@ import { parseSoapFault } from './soapFault.js';
 import type { SoapFault } from './soapFault.js';
 import { attr, child, isNil } from './xml.js';
 import type { XmlElement, XmlLimits } from './xml.js';
+import { redact } from '../secrets/redactor.js';
 
 export interface WstepIssued {
   kind: 'issued';
@@ -39,7 +40,7 @@ export interface WstepFault {
 export type WstepResponse = WstepIssued | WstepPending | WstepFault;
 
 function printable(body: string): string {
-  return body.slice(0, 120).replace(/[^\x20-\x7e]+/g, ' ').trim();
+  return redact(body).slice(0, 120).replace(/[^\x20-\x7e]+/g, ' ').trim();
 }
 
 function tokenDer(bst: XmlElement, what: string): Uint8Array {
