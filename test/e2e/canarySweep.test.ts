@@ -13,7 +13,7 @@ import { startLab } from '../../src/lab/lab.js';
 import type { Lab } from '../../src/lab/lab.js';
 import { captureContext } from '../helpers/cliContext.js';
 import { hasOpenssl } from '../helpers/tools.js';
-import { CEP_CERTIFICATE, CEP_USERNAME, TEST_TEMPLATES, cli } from './agentLab.js';
+import { CEP_CERTIFICATE, CEP_USERNAME, TEST_TEMPLATES } from './agentLab.js';
 
 const CANARY_PASSWORD = 'CanaryEnroll-9c1f&<x>"q';
 const CANARY_WRONG = 'CanaryWrong-53be77';
