@@ -382,5 +382,5 @@ function exitCodeOfResult(result: CertificateResult): number {
 }
 
 function caCertificates(views: readonly PolicyView[]): Uint8Array[] {
-  return views.flatMap((v) => v.cas.flatMap((ca) => readCertificates(ca.certPem, 'policy CA certificate')));
+  return views.flatMap((v) => v.cas.filter((ca) => ca.invalid === undefined).flatMap((ca) => readCertificates(ca.certPem, 'policy CA certificate')));
 }

@@ -34,7 +34,7 @@ import type { CesAnswer, CesCall, CesEndpoint } from './cesClient.js';
 import type { EndpointCredential } from './endpointCredential.js';
 import type { EngineGenerationMeta, InstallContext } from './issuance.js';
 import type { CertificateSnapshot, CurrentCertificate } from './plannerInput.js';
-import { casOfTemplate, enrollmentCandidates, issuingCa, locateTemplate } from './policyLookup.js';
+import { casOfTemplate, enrollmentCandidates, invalidCaError, issuingCa, locateTemplate } from './policyLookup.js';
 import type { LocatedTemplate } from './policyLookup.js';
 import { buildEnrollmentRequest, buildKeyRenewalRequest, publicKeySpkiOfPem } from './requestBuilder.js';
 import type { BuiltRequest } from './requestBuilder.js';
@@ -214,6 +214,8 @@ async function submit(ctx: ExecutorContext, turn: Turn, s: Submission): Promise<
   const current = snapshot.current?.generation ?? null;
   const endpoints = selectEnrollmentEndpoints(enrollmentCandidates(s.located.view, s.located.template, s.selection.caId), s.selection);
   if (endpoints.length === 0) {
+    const brokenCa = invalidCaError(s.located.view, s.located.template);
+    if (brokenCa) throw brokenCa;
     throw new ConfigError(
       `the policy lists no enrollment service for template "${s.located.template.commonName}" that this machine can use for ${s.kind === 'renew' ? 'a key-based renewal' : 'an enrollment'}`,
       {},

@@ -26,7 +26,7 @@ import { fetchPolicy } from './cepClient.js';
 import { queryCes, submitToCes } from './cesClient.js';
 import type { CesAnswer, CesCall, CesEndpoint } from './cesClient.js';
 import type { EndpointCredential } from './endpointCredential.js';
-import { enrollmentCandidates } from './policyLookup.js';
+import { enrollmentCandidates, invalidCaError } from './policyLookup.js';
 import { checkIssuedCertificate, requestedNames } from './issuedChecks.js';
 import type { RequestedNames } from './issuedChecks.js';
 import { buildEnrollmentRequest, publicKeySpkiOfPem } from './requestBuilder.js';
@@ -246,6 +246,8 @@ export async function requestCertificate(options: OneShotOptions, deps: OneShotD
   const view = await fetchView(options, deps, credential);
   const template = findTemplate(view, options.template, options.policyServerUrl);
   const endpoints = usernameEndpoints(view, template, 'enroll');
+  const brokenCa = endpoints.length === 0 ? invalidCaError(view, template) : undefined;
+  if (brokenCa) throw brokenCa;
   if (endpoints.length === 0) {
     throw new UsageError(`the policy lists no username/password enrollment service for template "${template.commonName}"`, 'NO_USERNAME_CES');
   }
@@ -257,7 +259,7 @@ export async function requestCertificate(options: OneShotOptions, deps: OneShotD
   });
   for (const warning of built.warnings) deps.logger.warn('request.warning', { message: warning });
 
-  const caCertificatesPem = view.cas.filter((ca) => template.caIds.includes(ca.id)).map((ca) => ca.certPem).join('');
+  const caCertificatesPem = view.cas.filter((ca) => template.caIds.includes(ca.id) && ca.invalid === undefined).map((ca) => ca.certPem).join('');
   let record: RequestRecord = {
     schemaVersion: REQUEST_RECORD_VERSION,
     policyServer: options.policyServerUrl,
@@ -322,7 +324,7 @@ export async function retrieveCertificate(options: OneShotOptions & { requestId:
   // Not saved: ask each CA that issues the template; a CA that does not know the RequestID says so.
   const view = await fetchView(options, deps, credential);
   const template = findTemplate(view, options.template, options.policyServerUrl);
-  record = { ...record, template: template.commonName, caCertificatesPem: view.cas.filter((ca) => template.caIds.includes(ca.id)).map((ca) => ca.certPem).join('') };
+  record = { ...record, template: template.commonName, caCertificatesPem: view.cas.filter((ca) => template.caIds.includes(ca.id) && ca.invalid === undefined).map((ca) => ca.certPem).join('') };
   let lastError: unknown = new UsageError(`the policy lists no username/password enrollment service for template "${template.commonName}"`, 'NO_USERNAME_CES');
   for (const endpoint of usernameEndpoints(view, template, 'retrieve-any')) {
     try {

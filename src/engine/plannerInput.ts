@@ -50,7 +50,9 @@ export function certificatePlanInput(
   let keyBasedRenewal = false;
   let usernameEnrollment = false;
   if (located) {
-    const candidates = enrollmentCandidates(located.view, located.template);
+    // CAs with a broken certificate count here: the pass plans the request and the executor
+    // refuses it with POLICY_CA_CERT_INVALID before anything is sent (a failure with backoff).
+    const candidates = enrollmentCandidates(located.view, located.template, undefined, true);
     usernameEnrollment = candidates.some((c) => c.clientAuthentication === ClientAuthentication.USERNAME_PASSWORD && !c.renewalOnly);
     // CA affinity: a renewal goes to a CES of the CA that issued the certificate.
     const issuer = current ? issuingCa(casOfTemplate(located.view, located.template), current.certDer) : undefined;

@@ -2,9 +2,9 @@
 // The decision is made from structure, never from the localized DispositionMessage text.
 import { ProtocolError } from '../errors.js';
 import { decodeBase64 } from './base64.js';
-import { NS, VALUE_TYPE } from './namespaces.js';
+import { ACTION, NS, VALUE_TYPE } from './namespaces.js';
 import { pkcs7LeafCertificateDer } from './pkcs7Certificates.js';
-import { parseEnvelope } from './soap.js';
+import { expectAction, parseEnvelope } from './soap.js';
 import { parseSoapFault } from './soapFault.js';
 import type { SoapFault } from './soapFault.js';
 import { attr, child, isNil } from './xml.js';
@@ -65,6 +65,7 @@ export function parseWstepResponse(input: string | Uint8Array, httpStatus?: numb
   const payload = envelope.payload;
   if (payload.ns === NS.soap && payload.local === 'Fault') return { kind: 'fault', fault: parseSoapFault(payload, envelope.action) };
 
+  expectAction(envelope.action, [ACTION.wstepResponse, ACTION.ketResponse], 'RequestSecurityTokenResponseCollection');
   let rstr: XmlElement | undefined;
   if (payload.ns === NS.wst && payload.local === 'RequestSecurityTokenResponseCollection') {
     rstr = child(payload, NS.wst, 'RequestSecurityTokenResponse');
