@@ -249,6 +249,7 @@ function normalizeOutput(
   if (raw.chain !== undefined) out.chain = resolve(raw.chain);
   if (raw.fullchain !== undefined) out.fullchain = resolve(raw.fullchain);
   if (raw.pfx !== undefined) out.pfx = { path: resolve(raw.pfx.path), password: resolveSecret(raw.pfx.password) };
+  if (raw.combined !== undefined) out.combined = resolve(raw.combined);
   return out;
 }
 
@@ -261,7 +262,7 @@ function checkOutputCollisions(
   certificates.forEach((cert, index) => {
     const o = cert.output;
     if (!o) return;
-    const entries: [string, string | undefined][] = [['cert', o.cert], ['key', o.key], ['chain', o.chain], ['fullchain', o.fullchain], ['pfx', o.pfx?.path]];
+    const entries: [string, string | undefined][] = [['cert', o.cert], ['key', o.key], ['chain', o.chain], ['fullchain', o.fullchain], ['pfx', o.pfx?.path], ['combined', o.combined]];
     for (const [name, file] of entries) {
       if (file === undefined) continue;
       const keyPath: KeyPath = ['certificates', index, 'output', name];

@@ -105,6 +105,7 @@ const output = v.strictObject({
   fullchain: v.optional(nonEmptyString),
   pfx: v.optional(v.strictObject({ path: nonEmptyString, password: secretRef })),
   mode: v.optional(fileMode),
+  combined: v.optional(nonEmptyString),
 });
 
 const hooks = v.strictObject({

@@ -47,6 +47,8 @@ export interface OutputConfig {
   pfx?: PfxOutputConfig;
   /** File mode for cert/chain/fullchain (default 0o644). Key and PFX files are always 0o600. */
   mode: number;
+  /** Private key, certificate and chain (PEM) in one file (0600), replaced by one rename: a reader never sees a mismatched pair. */
+  combined?: string;
 }
 
 export interface HookConfig {
