@@ -130,7 +130,7 @@ export function buildProgram(context: Omit<CommandContext, 'globals'>, onExit: (
         .description('the built-in CEP/CES emulator: `lab` serves; `lab approve ID`, `lab deny ID` act on a running lab')
         .option('--dir <dir>', 'lab state folder (CA keys, users, requests, log)')
         .option('--port <n>', 'HTTPS port (default 49999)', parsePort)
-        .option('--fault <[endpoint=]kind>', 'inject a fault (issueExpired, issueNotYetValid, issueWrongSubject, issueWrongSan, reflectRequest, wrongAction, brokenCaCertificate, refuse, hang, http500, malformed, slow:MS) on one endpoint or, without endpoint=, on every endpoint (repeatable)', collect, [])
+        .option('--fault <[endpoint=]kind>', 'inject a fault (issueExpired, issueNotYetValid, issueWrongSubject, issueWrongSan, issueNotBeforeAhead, reflectRequest, wrongAction, brokenCaCertificate, refuse, hang, http500, malformed, slow:MS) on one endpoint or, without endpoint=, on every endpoint (repeatable)', collect, [])
         .action(dispatch(() => import('./commands/lab.js')));
       lab
         .command('approve <requestId>')

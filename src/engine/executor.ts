@@ -117,6 +117,10 @@ function cesCall(ctx: ExecutorContext, current: Generation | null): CesCall {
           return ctx.usernameCredential();
         case ClientAuthentication.CERTIFICATE:
           if (!current) throw new InternalError(`${endpoint.url} needs a client certificate and there is none`, 'NO_CLIENT_CERTIFICATE');
+          // A certificate is never presented before its notBefore (a clock behind the CA's: CLOCK_SKEW).
+          if (Date.parse(current.meta.notBefore) > ctx.nowMs()) {
+            throw new InternalError(`${endpoint.url} needs a client certificate and the current one is valid only from ${current.meta.notBefore} (CLOCK_SKEW)`, 'CLIENT_CERT_NOT_YET_VALID');
+          }
           return certificateCredential(ctx, current);
         default:
           return { kind: 'none' };

@@ -57,6 +57,8 @@ export interface StatusRow {
   nextAt: string | null;
   /** Why a human is needed (NEEDS_ATTENTION), or a warning of the planner. */
   message: string | null;
+  /** Findings that do not stop the certificate from working (e.g. CLOCK_SKEW). */
+  warnings?: { code: string; message: string }[];
 }
 
 export interface Evaluation {
@@ -181,9 +183,20 @@ export function evaluateStatus(inputs: StatusInputs, nowMs: number, options: Pla
       next: summary.next,
       nextAt: iso(summary.nextAt),
       message: summary.message,
+      ...(description && description.notBefore.getTime() > nowMs ? { warnings: [clockSkewWarning(description.notBefore.getTime(), nowMs)] } : {}),
     };
   });
   return { rows, plan: result, input };
+}
+
+/** The installed certificate's notBefore is ahead of this machine's clock (accepted within clockSkewTolerance). */
+export function clockSkewWarning(notBeforeMs: number, nowMs: number): { code: string; message: string } {
+  return {
+    code: 'CLOCK_SKEW',
+    message:
+      `the certificate becomes valid at ${new Date(notBeforeMs).toISOString().slice(0, 19)}Z, ${Math.ceil((notBeforeMs - nowMs) / 1000)} s ahead of this machine's clock ` +
+      "(it is not presented as a TLS client certificate before then). Fix: synchronise this machine's clock (NTP: chrony, systemd-timesyncd, w32time)",
+  };
 }
 
 function emptyRow(id: string, template: string): StatusRow {

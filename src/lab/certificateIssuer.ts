@@ -28,6 +28,7 @@ const HOUR_MS = 3_600_000;
 function validity(now: Date, seconds: number, fault: LabFault | undefined): { notBefore: Date; notAfter: Date } {
   const start = Math.floor(now.getTime() / 1000) * 1000;
   if (fault?.kind === 'issueExpired') return { notBefore: new Date(start - 2 * HOUR_MS), notAfter: new Date(start - HOUR_MS) };
+  if (fault?.kind === 'issueNotBeforeAhead') return { notBefore: new Date(start + 120_000), notAfter: new Date(start + 120_000 + seconds * 1000) };
   if (fault?.kind === 'issueNotYetValid') return { notBefore: new Date(start + 24 * HOUR_MS), notAfter: new Date(start + 24 * HOUR_MS + seconds * 1000) };
   return { notBefore: new Date(start), notAfter: new Date(start + seconds * 1000) };
 }

@@ -24,7 +24,9 @@ export type LabFault =
   /** The normal answer under another wsa:Action. */
   | { kind: 'wrongAction' }
   /** CEP: the policy's CA certificates are not readable as X.509. */
-  | { kind: 'brokenCaCertificate' };
+  | { kind: 'brokenCaCertificate' }
+  /** CES: the certificate issued becomes valid two minutes from now (a CA clock slightly ahead). */
+  | { kind: 'issueNotBeforeAhead' };
 
 /** The faults that replace the answer before the request is read; the others change what is answered. */
 export type TransportFault = Extract<LabFault, { kind: 'refuse' | 'hang' | 'http500' | 'malformed' }>;
@@ -46,6 +48,7 @@ export const NAMED_FAULTS = [
   'reflectRequest',
   'wrongAction',
   'brokenCaCertificate',
+  'issueNotBeforeAhead',
 ] as const;
 
 /** Reads "KIND" or "slow:MS" (the fault part of `--fault`); undefined when it names no fault. */

@@ -59,6 +59,7 @@ export function renderStatus(rows: readonly StatusRow[], nowMs: number): string 
       notes.push(`${r.id}: last error [${r.lastError.code}]${hresult}: ${r.lastError.message}`);
     }
     if (r.message && (r.state === 'NEEDS_ATTENTION' || r.state === 'EXPIRED')) notes.push(`${r.id}: ${r.message}`);
+    for (const warning of r.warnings ?? []) notes.push(`${r.id}: warning [${warning.code}]: ${warning.message}`);
   }
   return notes.length > 0 ? `${table}\n${notes.join('\n')}\n` : table;
 }
