@@ -3,7 +3,8 @@
 // hostile or broken server causes (a server that reflects the request body with the password in
 // its fault text, a wrong password, a failing hook that prints its environment). Afterwards no
 // canary is in any stdout/stderr, log line, state file, output file or hook environment.
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,7 +36,24 @@ function forms(value: string): string[] {
   return [value, xml, JSON.stringify(value).slice(1, -1), Buffer.from(value).toString('base64'), value.slice(0, 12)];
 }
 
-describe.skipIf(!hasOpenssl)('canary sweep: no secret in any output', () => {
+const CLI = join(import.meta.dirname, '../../bin/autoenroll.js');
+
+/** `autoenroll run` as a process for `ms`, then SIGTERM; its whole output. */
+function runService(config: string, env: NodeJS.ProcessEnv, ms: number): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, 'run', '--config', config], { env: { ...env, NOTIFY_SOCKET: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGTERM'), ms);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve(`$ run → ${code}\n${text}`);
+    });
+  });
+}
+
+describe.skipIf(!hasOpenssl || !existsSync(join(import.meta.dirname, '../../dist/main.js')))('canary sweep: no secret in any output', () => {
   let work: string;
   let lab: Lab;
   const transcripts: string[] = [];
@@ -138,11 +156,22 @@ describe.skipIf(!hasOpenssl)('canary sweep: no secret in any output', () => {
     } finally {
       for (const endpoint of lab.endpoints) await lab.setFault(endpoint.name, null);
     }
+    // The service itself (the built CLI as a process) for a few seconds, with the reflecting
+    // server switched on again: its log lines are swept too.
+    for (const endpoint of lab.endpoints) await lab.setFault(endpoint.name, { kind: 'reflectRequest' });
+    try {
+      const reflected = join(work, 'reflect', 'config.yaml');
+      transcripts.push(await runService(reflected, { ...process.env, ...vars }, 6_000));
+    } finally {
+      for (const endpoint of lab.endpoints) await lab.setFault(endpoint.name, null);
+    }
+
     const out = join(work, 'oneshot');
     expect(await run(['request', '--policy-server', lab.endpoint(CEP_USERNAME).url, '--template', 'TestInstant', '--username', 'canary-user', '--password-stdin', '--subject', 'CN=one.lab.test', '--key', 'ec:p256', '--ca-file', lab.trustBundlePath, '--out', out], {}, `${CANARY_PASSWORD}\n`)).toBe(0);
 
     // The reflecting server really sent the password back (the sweep would find it unredacted).
     expect(transcripts.join('\n')).toContain('[REDACTED]');
+    expect(transcripts.find((t) => t.startsWith('$ run'))).toMatch(/"event":"(policy|certificate)\./);
     const hookEnv = readFileSync(join(work, 'good', 'hook-env.txt'), 'utf8');
     expect(hookEnv).toContain('AUTOENROLL_THUMBPRINT=');
     expect(hookEnv).not.toMatch(/^LAB_PASSWORD=/m);
