@@ -14,6 +14,7 @@ import { reflectedFault, withWrongAction } from './faultAnswers.js';
 import type { LabFault } from './faultInjection.js';
 import type { LabCore } from './labCore.js';
 import type { LabEndpoint } from './labEndpoints.js';
+import type { NegotiateAcceptor } from './negotiateAcceptor.js';
 import { handleSoap } from './soapEndpoint.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -34,6 +35,8 @@ export class LabServer {
   readonly faults = new Map<string, LabFault>();
   private readonly hanging = new Set<ServerResponse>();
   core: LabCore | undefined;
+  /** Authenticates the Kerberos endpoints (absent: the lab has none). */
+  negotiate: NegotiateAcceptor | undefined;
 
   constructor(
     private readonly tls: { certPem: string; keyPem: string },
@@ -144,6 +147,16 @@ export class LabServer {
       sendHtml(res, 413, 'Request Entity Too Large');
       return;
     }
+    let kerberosPrincipal: string | undefined;
+    if (endpoint.auth === 'kerberos') {
+      const outcome = this.negotiate ? await this.negotiate.authenticate(req, res) : ({ kind: 'refused', outcome: 'http:401:no-acceptor' } as const);
+      if (outcome.kind === 'refused') {
+        if (!res.headersSent) sendHtml(res, 401, '401 - Unauthorized');
+        core.log.record({ ...logBase, auth: 'none', operation: 'Unknown', outcome: outcome.outcome });
+        return;
+      }
+      kerberosPrincipal = outcome.principal;
+    }
     if (fault?.kind === 'slow') await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     if (fault?.kind === 'reflectRequest') {
       core.log.record({ ...logBase, auth: clientCert ? 'certificate' : 'none', operation: 'Unknown', outcome: 'injected:reflectRequest' });
@@ -151,7 +164,7 @@ export class LabServer {
       return;
     }
     try {
-      const result = await handleSoap({ core, endpoint, body, ...(clientCert ? { clientCert } : {}), now: new Date(), ...(fault ? { fault } : {}) });
+      const result = await handleSoap({ core, endpoint, body, ...(clientCert ? { clientCert } : {}), ...(kerberosPrincipal !== undefined ? { kerberosPrincipal } : {}), now: new Date(), ...(fault ? { fault } : {}) });
       core.log.record({ ...logBase, ...result.log, ...(fault && fault.kind !== 'slow' ? { outcome: `${result.log.outcome} injected:${describeFault(fault)}` } : {}) });
       const answer = fault?.kind === 'wrongAction' ? withWrongAction(result.body) : result.body;
       if (answer === '') sendHtml(res, result.status, '');

@@ -1,4 +1,5 @@
 // `autoenroll lab`: the CEP/CES emulator in the foreground until SIGINT/SIGTERM.
+import path from 'node:path';
 import { ExitCode, UsageError } from '../../errors.js';
 import { NAMED_FAULTS, parseFault } from '../../lab/faultInjection.js';
 import type { LabFault } from '../../lab/faultInjection.js';
@@ -8,6 +9,8 @@ import type { CommandContext } from '../context.js';
 interface LabCommandOptions {
   dir?: string;
   port?: number;
+  kerberosKeytab?: string;
+  requireChannelBinding?: boolean;
   fault?: string[];
 }
 
@@ -27,6 +30,9 @@ export async function run(options: LabCommandOptions, context: CommandContext): 
   const lab = await startLab({
     dir,
     port: options.port ?? 49999,
+    ...(options.kerberosKeytab !== undefined
+      ? { kerberos: { keytab: path.resolve(context.cwd, options.kerberosKeytab), ...(options.requireChannelBinding ? { requireChannelBinding: true } : {}) } }
+      : {}),
     log: (entry) => {
       if (quiet) return;
       const extra = [entry.requestId ? `request ${entry.requestId}` : '', entry.hresult ?? '', entry.template ?? ''].filter(Boolean).join(' ');
