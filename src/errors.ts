@@ -2,6 +2,8 @@
 // `code` (for logs, JSON output and scripts) and the process exit code of ../shared/docs/cli.md.
 // Messages name the cause and, where there is one, the fix. They never contain a secret.
 
+import { redact } from './secrets/redactor.js';
+
 export const ExitCode = {
   OK: 0,
   INTERNAL: 1,
@@ -214,6 +216,26 @@ export class InterruptedError extends AutoenrollError {
   }
 }
 
+/**
+ * The CA issued a certificate that autoenroll refuses to install (already expired, not yet valid
+ * beyond the clock-skew tolerance, another subject or other alternative names than requested).
+ * An answer of the CA, like a denial: no failover, the request is over, the next attempt backs off.
+ */
+export class IssuedCertificateRefused extends EnrollmentDenied {
+  readonly certificateId: string;
+  readonly ca: string;
+  readonly serialHex: string;
+  constructor(message: string, details: { certificateId: string; ca: string; serialHex: string; requestId?: string }, code: string) {
+    super(message, details.requestId !== undefined ? { requestId: details.requestId } : {}, code);
+    this.certificateId = details.certificateId;
+    this.ca = details.ca;
+    this.serialHex = details.serialHex;
+  }
+  override toJSON(): ErrorJson {
+    return { ...super.toJSON(), certificateId: this.certificateId, ca: this.ca, serial: this.serialHex };
+  }
+}
+
 export function isAutoenrollError(error: unknown): error is AutoenrollError {
   return error instanceof AutoenrollError;
 }
@@ -225,7 +247,7 @@ export function exitCodeOf(error: unknown): ExitCode {
 
 /** Plain data for any thrown value, without stack traces or secrets. */
 export function errorToJson(error: unknown): ErrorJson {
-  if (isAutoenrollError(error)) return error.toJSON();
+  if (isAutoenrollError(error)) return JSON.parse(redact(JSON.stringify(error.toJSON()))) as ErrorJson;
   const message = error instanceof Error ? error.message : String(error);
-  return { code: 'INTERNAL', message };
+  return { code: 'INTERNAL', message: redact(message) };
 }

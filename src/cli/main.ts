@@ -135,6 +135,7 @@ export function buildProgram(context: Omit<CommandContext, 'globals'>, onExit: (
         .option('--kerberos-keytab <file>', 'add Kerberos CEP/CES endpoints, accepting tickets for HTTP/127.0.0.1 with the keys in this keytab (needs the kerberos module)')
         .option('--require-channel-binding', 'Kerberos endpoints refuse tokens without channel bindings (IIS Extended Protection: Required)')
         .option('--templates <file>', 'certificate templates (YAML or JSON list: name, oid, validitySeconds, renewalSeconds, autoEnroll, supersedes, flags)')
+        .option('--fault <[endpoint=]kind>', 'inject a fault (issueExpired, issueNotYetValid, issueWrongSubject, issueWrongSan, issueNotBeforeAhead, reflectRequest, wrongAction, brokenCaCertificate, notFound, resetAfterHandshake, uploadReadAhead, tls13ClientCert, kerberosOnly, blackhole, refuse, hang, http500, malformed, slow:MS, slowSubmit:MS) on one endpoint or, without endpoint=, on every endpoint (repeatable)', collect, [])
         .action(dispatch(() => import('./commands/lab.js')));
       lab
         .command('approve <requestId>')

@@ -202,6 +202,7 @@ function normalize(
         failure: cert.hooks?.failure ?? [],
         timeoutMs: cert.hooks?.timeout ?? DEFAULTS.hookTimeoutMs,
         shell: cert.hooks?.shell ?? false,
+        ...(cert.hooks?.environment !== undefined ? { environment: cert.hooks.environment } : {}),
       },
     };
     if (cert.subject !== undefined) out.subject = cert.subject;
@@ -233,6 +234,7 @@ function normalize(
     pendingMaxAgeMs: raw.pendingMaxAge ?? DEFAULTS.pendingMaxAgeMs,
     logging: { format: raw.logging?.format ?? 'auto' },
     notifications: normalizeNotifications(raw.notifications, resolve, where),
+    clockSkewToleranceMs: raw.clockSkewTolerance ?? DEFAULTS.clockSkewToleranceMs,
   };
   if (raw.autoenroll !== undefined) config.autoenroll = normalizeAutoenroll(raw.autoenroll, resolve, (keys) => where(['autoenroll', ...keys]));
   if (config.schedule.intervalMs < 60_000) throw new ConfigError('must be at least 1m', where(['schedule', 'interval']));
@@ -281,6 +283,7 @@ function normalizeOutput(
   if (raw.chain !== undefined) out.chain = resolve(raw.chain);
   if (raw.fullchain !== undefined) out.fullchain = resolve(raw.fullchain);
   if (raw.pfx !== undefined) out.pfx = { path: resolve(raw.pfx.path), password: resolveSecret(raw.pfx.password) };
+  if (raw.combined !== undefined) out.combined = resolve(raw.combined);
   return out;
 }
 
@@ -293,7 +296,7 @@ function checkOutputCollisions(
   certificates.forEach((cert, index) => {
     const o = cert.output;
     if (!o) return;
-    const entries: [string, string | undefined][] = [['cert', o.cert], ['key', o.key], ['chain', o.chain], ['fullchain', o.fullchain], ['pfx', o.pfx?.path]];
+    const entries: [string, string | undefined][] = [['cert', o.cert], ['key', o.key], ['chain', o.chain], ['fullchain', o.fullchain], ['pfx', o.pfx?.path], ['combined', o.combined]];
     for (const [name, file] of entries) {
       if (file === undefined) continue;
       const keyPath: KeyPath = ['certificates', index, 'output', name];

@@ -108,6 +108,7 @@ const output = v.strictObject({
   fullchain: v.optional(nonEmptyString),
   pfx: v.optional(v.strictObject({ path: nonEmptyString, password: secretRef })),
   mode: v.optional(fileMode),
+  combined: v.optional(nonEmptyString),
 });
 
 const hooks = v.strictObject({
@@ -115,6 +116,7 @@ const hooks = v.strictObject({
   failure: v.optional(stringList(nonEmptyString)),
   timeout: v.optional(duration),
   shell: v.optional(v.boolean('expected true or false')),
+  environment: v.optional(stringList(v.pipe(nonEmptyString, v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')))),
 });
 
 const ipAddress = v.pipe(nonEmptyString, v.check((text) => isIP(text) !== 0, 'expected an IPv4 or IPv6 address'));
@@ -186,6 +188,7 @@ export const configSchema = v.strictObject({
     }),
   ),
   pendingMaxAge: v.optional(duration),
+  clockSkewTolerance: v.optional(duration),
   logging: v.optional(v.strictObject({ format: v.optional(v.picklist(['json', 'text', 'auto'], 'expected "json", "text" or "auto"')) })),
   notifications: v.optional(notificationsSchema),
 });

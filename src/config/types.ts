@@ -65,6 +65,8 @@ export interface OutputConfig {
   pfx?: PfxOutputConfig;
   /** File mode for cert/chain/fullchain (default 0o644). Key and PFX files are always 0o600. */
   mode: number;
+  /** Private key, certificate and chain (PEM) in one file (0600), replaced by one rename: a reader never sees a mismatched pair. */
+  combined?: string;
 }
 
 export interface HookConfig {
@@ -76,6 +78,8 @@ export interface HookConfig {
   timeoutMs: number;
   /** Run through the system shell instead of splitting into argv (default false). */
   shell: boolean;
+  /** Names of variables of the agent's environment passed to the hooks besides the minimal set (childEnvironment.ts). */
+  environment?: string[];
 }
 
 export interface CertificateConfig {
@@ -185,6 +189,8 @@ export interface Config {
   logging: LoggingConfig;
   /** Who hears about failures, pending requests and expiry (docs/configuration.md, "Notifications"). */
   notifications: NotificationsConfig;
+  /** How far an issued certificate's notBefore may lie ahead of the local clock (default 5 minutes). */
+  clockSkewToleranceMs: number;
 }
 
 export const DEFAULTS = {
@@ -200,4 +206,5 @@ export const DEFAULTS = {
   pendingMaxAgeMs: 60 * 86400_000,
   /** The machine keytab realm join / adcli join writes. */
   kerberosKeytab: '/etc/krb5.keytab',
+  clockSkewToleranceMs: 5 * 60_000,
 } as const;

@@ -1,6 +1,6 @@
 // The engine's AgentHooks: runs the deploy and failure commands configured per certificate.
 // Each command runs without a shell (argv from splitCommand) unless `hooks.shell` is true, with
-// the AUTOENROLL_* environment below, in its own process group, and is killed (the whole group)
+// the minimal environment of childEnvironment.ts plus the AUTOENROLL_* facts below, in its own process group, and is killed (the whole group)
 // when it outlives `hooks.timeoutMs`. Exit status and a tail of its output are logged.
 // A failed deploy command rejects with HookFailed: the certificate stays installed (it was
 // committed before the hook ran) and one-shot commands exit 6. Failure hooks are best effort.
@@ -9,6 +9,8 @@ import { HookFailed, errorToJson } from '../errors.js';
 import type { DeployEvent, FailureEvent, AgentHooks } from '../engine/agentTypes.js';
 import type { HookConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
+import { redact } from '../secrets/redactor.js';
+import { childEnvironment } from './childEnvironment.js';
 import { splitCommand } from './hookCommand.js';
 
 export type HookKind = 'deploy' | 'failure';
@@ -25,6 +27,7 @@ export interface HookRun {
 }
 
 const OUTPUT_TAIL_BYTES = 2048;
+const OUTPUT_TAIL_MARGIN = 1024;
 const KILL_GRACE_MS = 2_000;
 
 /** The environment a hook sees (also documented in the README). */
@@ -60,8 +63,9 @@ export function failureEnvironment(event: FailureEvent): Record<string, string> 
  * The environment of every command autoenroll starts for someone else: deploy and failure hooks
  * and the command notification sink. The one place that decides what a child inherits.
  */
-export function hookEnvironment(vars: Record<string, string>, baseEnv: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return { ...baseEnv, ...vars };
+export function hookEnvironment(vars: Record<string, string>, baseEnv: NodeJS.ProcessEnv = process.env, allowed: readonly string[] = []): NodeJS.ProcessEnv {
+  // The minimal environment of childEnvironment.ts (not the agent's), the allow-listed names, the facts.
+  return childEnvironment(baseEnv, vars, allowed);
 }
 
 /** Runs one command to completion (or timeout); never rejects. */
@@ -100,8 +104,10 @@ export function runHookCommand(
       detached: process.platform !== 'win32',
       windowsHide: true,
     });
+    // A margin beyond the tail that is logged, so that a secret the hook printed is redacted
+    // whole before the cut (outputTail below).
     const collect = (chunk: Buffer): void => {
-      tail = (tail + chunk.toString('utf8')).slice(-OUTPUT_TAIL_BYTES);
+      tail = (tail + chunk.toString('utf8')).slice(-(OUTPUT_TAIL_BYTES + OUTPUT_TAIL_MARGIN));
     };
     if (options.stdin !== undefined && child.stdin) {
       // A command that exits without reading its stdin must not crash the agent with EPIPE.
@@ -115,7 +121,7 @@ export function runHookCommand(
       settled = true;
       clearTimeout(timer);
       clearTimeout(killTimer);
-      resolve({ command, timedOut, durationMs: Math.round(performance.now() - started), outputTail: tail.trim(), ...run });
+      resolve({ command, timedOut, durationMs: Math.round(performance.now() - started), outputTail: redact(tail).slice(-OUTPUT_TAIL_BYTES).trim(), ...run });
     };
     let killTimer: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => {
@@ -156,7 +162,7 @@ export async function runHooks(
   const commands = kind === 'deploy' ? hooks.deploy : hooks.failure;
   const runs: HookRun[] = [];
   for (const command of commands) {
-    const run = await runHookCommand(command, { shell: hooks.shell, timeoutMs: hooks.timeoutMs, env: hookEnvironment(vars, baseEnv) });
+    const run = await runHookCommand(command, { shell: hooks.shell, timeoutMs: hooks.timeoutMs, env: hookEnvironment(vars, baseEnv, hooks.environment ?? []) });
     runs.push(run);
     const fields = {
       id: vars.AUTOENROLL_ID,

@@ -136,6 +136,7 @@ export function createAgent(deps: AgentDeps): Agent {
       breaker: memory,
       ...(policy.info.policyId ? { policyId: policy.info.policyId } : {}),
       havePassword: hasPasswordCredentials(config),
+      clockSkewToleranceMs: config.clockSkewToleranceMs,
       ...(haveKerberosCredentials(config) ? { kerberosCredential: () => kerberosCredential(kerberosServers(config)[0] as PolicyServerConfig, deps.resolveSecret, deps.now()) } : {}),
       usernameCredential: () => {
         if (!firstUsernameServer) return Promise.reject(new ConfigError('no policy server has a username and password for the enrollment service', {}, 'NO_CREDENTIALS'));
@@ -403,5 +404,5 @@ function exitCodeOfResult(result: CertificateResult): number {
 }
 
 function caCertificates(views: readonly PolicyView[]): Uint8Array[] {
-  return views.flatMap((v) => v.cas.flatMap((ca) => readCertificates(ca.certPem, 'policy CA certificate')));
+  return views.flatMap((v) => v.cas.filter((ca) => ca.invalid === undefined).flatMap((ca) => readCertificates(ca.certPem, 'policy CA certificate')));
 }

@@ -6,7 +6,7 @@
 // §5.1, §0). Both share one policyID, so what each taught us is kept side by side; a refetch
 // from one server replaces only its own contribution, so an endpoint the server stopped
 // publishing disappears instead of lingering forever.
-import { createHash } from 'node:crypto';
+import { X509Certificate, createHash } from 'node:crypto';
 import type { PolicyServerAuth } from '../config/types.js';
 import { casForTemplate } from '../protocol/policyModel.js';
 import type { PolicyResponse, Template } from '../protocol/policyModel.js';
@@ -28,6 +28,8 @@ export interface CachedCa {
   certPem: string;
   enrollPermission: boolean;
   uris: CachedEnrollmentUri[];
+  /** Set when the certificate is not readable as X.509: the CA is unusable (no request goes to it). */
+  invalid?: string;
 }
 
 export interface CachedTemplate {
@@ -130,13 +132,27 @@ export function contributionOf(
     nextUpdateHours: response.nextUpdateHours,
     friendlyName: response.policyFriendlyName,
     templates: response.templates.map((t) => cachedTemplate(response, t)),
-    cas: response.cas.map((ca) => ({
-      id: caIdOf(ca.certificateDer),
-      certPem: certificatePem(ca.certificateDer),
-      enrollPermission: ca.enrollPermission,
-      uris: ca.enrollmentUris.map((u) => ({ uri: u.uri, clientAuthentication: u.clientAuthentication, priority: u.priority, renewalOnly: u.renewalOnly })),
-    })),
+    cas: response.cas.map((ca) => {
+      const invalid = x509Problem(ca.certificateDer);
+      return {
+        id: caIdOf(ca.certificateDer),
+        certPem: certificatePem(ca.certificateDer),
+        enrollPermission: ca.enrollPermission,
+        uris: ca.enrollmentUris.map((u) => ({ uri: u.uri, clientAuthentication: u.clientAuthentication, priority: u.priority, renewalOnly: u.renewalOnly })),
+        ...(invalid !== undefined ? { invalid } : {}),
+      };
+    }),
   };
+}
+
+/** Why a policy's CA certificate is unusable (not readable as X.509), or undefined. */
+export function x509Problem(der: Uint8Array): string | undefined {
+  try {
+    new X509Certificate(der);
+    return undefined;
+  } catch (error) {
+    return `not readable as X.509 (${(error as Error).message})`;
+  }
 }
 
 /** Replaces (or adds) the contribution of `contribution.url`. */

@@ -29,6 +29,7 @@ import { postWith, usernameTokenOf } from './endpointCredential.js';
 import { kerberosDoctorChecks } from './doctorKerberos.js';
 import { kerberosServers } from './kerberosCredential.js';
 import { readPolicyCache } from './policyCache.js';
+import { clockSkewWarning } from './statusView.js';
 
 /** The RequestID the CES round trip asks about: never a real request, so nothing is created or changed. */
 export const PROBE_REQUEST_ID = '0';
@@ -119,6 +120,14 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     ...(config.transport.noProxy ? { noProxy: config.transport.noProxy.join(',') } : {}),
   });
 
+  for (const certificate of config.certificates) {
+    const meta = await deps.store.certificate(certificate.id).currentMeta().catch(() => null);
+    const notBefore = meta ? Date.parse(meta.meta.notBefore) : Number.NaN;
+    if (notBefore > deps.now()) {
+      const warning = clockSkewWarning(notBefore, deps.now());
+      general.push({ status: 'warn', code: warning.code, message: `certificate "${certificate.id}": ${warning.message.split('. Fix: ')[0]}`, fix: "synchronise this machine's clock (NTP: chrony, systemd-timesyncd, w32time)" });
+    }
+  }
   const managed = await managedClientCertificate(config, deps.store, deps.now());
   const needsCertificate = config.policyServers.some((s) => s.auth === 'certificate');
   if (needsCertificate && !managed) {

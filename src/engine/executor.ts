@@ -24,7 +24,7 @@ import type { Logger } from '../log/logger.js';
 import { crashPoint } from '../store/crashPoint.js';
 import type { Generation, PendingMeta, SavedAnswer, SubmittingRecord } from '../store/stateModel.js';
 import type { CertificateStore } from '../store/storeTypes.js';
-import { ClientAuthentication, usableEnrollmentEndpoints } from '../transport/enrollmentEndpoints.js';
+import { ClientAuthentication, selectEnrollmentEndpoints, usableEnrollmentEndpoints } from '../transport/enrollmentEndpoints.js';
 import type { EnrollmentSelection } from '../transport/enrollmentEndpoints.js';
 import type { CircuitBreaker } from '../transport/circuitBreaker.js';
 import type { HttpsClient } from '../transport/httpsClient.js';
@@ -35,7 +35,7 @@ import type { CesAnswer, CesCall, CesEndpoint } from './cesClient.js';
 import type { EndpointCredential } from './endpointCredential.js';
 import type { EngineGenerationMeta, InstallContext } from './issuance.js';
 import type { CertificateSnapshot, CurrentCertificate } from './plannerInput.js';
-import { casOfTemplate, enrollmentCandidates, issuingCa, locateTemplate } from './policyLookup.js';
+import { casOfTemplate, enrollmentCandidates, invalidCaError, issuingCa, locateTemplate } from './policyLookup.js';
 import type { LocatedTemplate } from './policyLookup.js';
 import { buildEnrollmentRequest, buildKeyRenewalRequest, publicKeySpkiOfPem } from './requestBuilder.js';
 import type { BuiltRequest } from './requestBuilder.js';
@@ -123,6 +123,10 @@ function cesCall(ctx: ExecutorContext, current: Generation | null): CesCall {
           return ctx.kerberosCredential();
         case ClientAuthentication.CERTIFICATE:
           if (!current) throw new InternalError(`${endpoint.url} needs a client certificate and there is none`, 'NO_CLIENT_CERTIFICATE');
+          // A certificate is never presented before its notBefore (a clock behind the CA's: CLOCK_SKEW).
+          if (Date.parse(current.meta.notBefore) > ctx.nowMs()) {
+            throw new InternalError(`${endpoint.url} needs a client certificate and the current one is valid only from ${current.meta.notBefore} (CLOCK_SKEW)`, 'CLIENT_CERT_NOT_YET_VALID');
+          }
           return certificateCredential(ctx, current);
         default:
           return { kind: 'none' };
@@ -162,6 +166,7 @@ interface Answered {
   requestDigest: string;
   templateName: string;
   templateOid: string | undefined;
+  subjectNameFlags?: number;
 }
 
 async function actOnAnswer(ctx: ExecutorContext, turn: Turn, a: Answered, result: ExecutionResult): Promise<ExecutionResult> {
@@ -203,6 +208,8 @@ async function actOnAnswer(ctx: ExecutorContext, turn: Turn, a: Answered, result
     keyPem: a.request.keyPem,
     publicKeySpkiDer: a.request.publicKeySpkiDer,
     requestDigest: a.requestDigest,
+    requestDer: a.request.der,
+    ...(a.subjectNameFlags !== undefined ? { subjectNameFlags: a.subjectNameFlags } : {}),
     templateName: a.templateName,
     ...(a.templateOid ? { templateOid: a.templateOid } : {}),
     keyReused: a.request.keyReused,
@@ -215,8 +222,13 @@ async function actOnAnswer(ctx: ExecutorContext, turn: Turn, a: Answered, result
 async function submit(ctx: ExecutorContext, turn: Turn, s: Submission): Promise<ExecutionResult> {
   const { store, snapshot } = turn;
   const current = snapshot.current?.generation ?? null;
+  const candidates = enrollmentCandidates(s.located.view, s.located.template, s.selection.caId);
+  if (selectEnrollmentEndpoints(candidates, s.selection).length === 0) {
+    const brokenCa = invalidCaError(s.located.view, s.located.template);
+    if (brokenCa) throw brokenCa;
+  }
   const endpoints = usableEnrollmentEndpoints(
-    enrollmentCandidates(s.located.view, s.located.template, s.selection.caId),
+    candidates,
     s.selection,
     { templateName: s.located.template.commonName, purpose: s.kind === 'renew' ? 'a key-based renewal' : 'an enrollment' },
     (skipped) => ctx.logger.debug('endpoint.skipped', { id: turn.config.id, url: skipped.uri, reason: skipped.reason }),
@@ -273,6 +285,7 @@ async function submit(ctx: ExecutorContext, turn: Turn, s: Submission): Promise<
       requestDigest,
       templateName: s.located.template.commonName,
       templateOid: s.located.template.oid ?? undefined,
+      subjectNameFlags: s.located.template.subjectNameFlags,
     },
     emptyResult(s.action, s.warnings),
   );
@@ -394,6 +407,7 @@ async function replaySubmission(ctx: ExecutorContext, turn: Turn, record: Submit
       requestDigest: record.record.requestDigest,
       templateName: record.record.templateName,
       templateOid: located?.template.oid ?? undefined,
+      ...(located ? { subjectNameFlags: located.template.subjectNameFlags } : {}),
     },
     emptyResult('resubmit'),
   );
@@ -467,6 +481,8 @@ export async function executeRetrieve(ctx: ExecutorContext, turn: Turn): Promise
     keyPem: pending.keyPem,
     publicKeySpkiDer: publicKeySpkiOfPem(pending.keyPem),
     requestDigest,
+    requestDer: pending.requestDer,
+    ...(located?.template.subjectNameFlags !== undefined ? { subjectNameFlags: located.template.subjectNameFlags } : {}),
     templateName: meta.templateName,
     ...(meta.templateOid ?? located?.template.oid ? { templateOid: (meta.templateOid ?? located?.template.oid) as string } : {}),
     keyReused: current !== null && current.keyPem === pending.keyPem,

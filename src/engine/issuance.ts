@@ -18,7 +18,10 @@ import type { CertificateStore } from '../store/storeTypes.js';
 import type { AgentHooks, SecretResolver } from './agentTypes.js';
 import { afterDeploy, deployConfigured, newDeployPending, runPendingDeploy, withDeployPending } from './deployStep.js';
 import type { CurrentCertificate } from './plannerInput.js';
+import { checkIssuedCertificate, requestedNames } from './issuedChecks.js';
 import { afterIssued } from './stateUpdates.js';
+
+const DEFAULT_CLOCK_SKEW_TOLERANCE_MS = 5 * 60_000;
 
 /** GenerationMeta plus the digest of the request it answers, so recovery can tell a finished submission. */
 export type EngineGenerationMeta = GenerationMeta & { requestDigest?: string };
@@ -40,6 +43,8 @@ export interface InstallContext {
   /** CA certificates (DER) the policy lists. */
   caCertificatesDer: Uint8Array[];
   policyId?: string;
+  /** How far an issued notBefore may lie ahead of the local clock (config clockSkewTolerance). */
+  clockSkewToleranceMs?: number;
 }
 
 export interface InstallInput {
@@ -50,6 +55,10 @@ export interface InstallInput {
   keyPem: string;
   publicKeySpkiDer: Uint8Array;
   requestDigest: string;
+  /** The request the answer is for (what the issued certificate must name is read from it). */
+  requestDer: Uint8Array;
+  /** The template's msPKI-Certificate-Name-Flag, when the policy still lists it. */
+  subjectNameFlags?: number;
   templateName: string;
   templateOid?: string;
   keyReused: boolean;
@@ -73,9 +82,20 @@ export async function installIssued(ctx: InstallContext, input: InstallInput): P
     expectedPublicKeySpkiDer: input.publicKeySpkiDer,
     trustAnchorsPem: ctx.trustAnchorsPem,
   });
+  const d = describeCertificate(material.leafDer);
+  const checked = checkIssuedCertificate({
+    certificateId: config.id,
+    description: d,
+    requestId: answer.requestId,
+    nowMs: ctx.nowMs(),
+    toleranceMs: ctx.clockSkewToleranceMs ?? DEFAULT_CLOCK_SKEW_TOLERANCE_MS,
+    requested: requestedNames(input.requestDer, input.subjectNameFlags),
+  });
+  if (checked.clockSkewMs !== undefined) {
+    ctx.logger.warn('certificate.clock_skew', { id: config.id, code: 'CLOCK_SKEW', notBefore: d.notBefore.toISOString(), aheadMs: checked.clockSkewMs });
+  }
   crashPoint('engine:issued-verified');
 
-  const d = describeCertificate(material.leafDer);
   const meta: EngineGenerationMeta = {
     thumbprintSha1: d.thumbprintSha1,
     serialHex: d.serialHex,

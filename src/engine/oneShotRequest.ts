@@ -28,8 +28,13 @@ import { fetchPolicy } from './cepClient.js';
 import { queryCes, submitToCes } from './cesClient.js';
 import type { CesAnswer, CesCall, CesEndpoint } from './cesClient.js';
 import type { EndpointCredential } from './endpointCredential.js';
-import { enrollmentCandidates } from './policyLookup.js';
+import { enrollmentCandidates, invalidCaError } from './policyLookup.js';
+import { checkIssuedCertificate, requestedNames } from './issuedChecks.js';
+import type { RequestedNames } from './issuedChecks.js';
 import { buildEnrollmentRequest, publicKeySpkiOfPem } from './requestBuilder.js';
+
+/** `request` has no configuration: the default clock-skew tolerance. */
+const ONE_SHOT_CLOCK_SKEW_TOLERANCE_MS = 5 * 60_000;
 
 export const REQUEST_RECORD_VERSION = 1 as const;
 /** HRESULT of "no such request" (CERTSRV_E_PROPERTY_EMPTY): that CA does not know the RequestID. */
@@ -76,6 +81,8 @@ export interface RequestRecord {
   submittedAt: string;
   /** Issuing CA certificates from the policy, to complete the chain at retrieval. */
   caCertificatesPem: string;
+  /** What the issued certificate must name (issuedChecks.ts), read from the request when it was built. */
+  requested?: RequestedNames;
 }
 
 export interface OneShotFiles {
@@ -173,13 +180,21 @@ function cesCall(deps: OneShotDeps, credential: EndpointCredential): CesCall {
 }
 
 /** Writes cert.pem and chain.pem for an issued answer (chain first, certificate last). */
-async function install(answer: Extract<CesAnswer, { kind: 'issued' }>, record: RequestRecord, keyPem: string, options: OneShotOptions, files: OneShotFiles): Promise<OneShotResult> {
+async function install(answer: Extract<CesAnswer, { kind: 'issued' }>, record: RequestRecord, keyPem: string, options: OneShotOptions, files: OneShotFiles, nowMs: number): Promise<OneShotResult> {
   const material = assembleIssued({
     leafDer: answer.certificateDer,
     ...(answer.pkcs7Der ? { pkcs7Der: answer.pkcs7Der } : {}),
     caCertificatesDer: record.caCertificatesPem ? pemDecode(record.caCertificatesPem, 'CERTIFICATE', 'CA certificates of the policy') : [],
     expectedPublicKeySpkiDer: publicKeySpkiOfPem(keyPem),
     ...(options.caPem ? { trustAnchorsPem: [options.caPem] } : {}),
+  });
+  checkIssuedCertificate({
+    certificateId: 'request',
+    description: describeCertificate(material.leafDer),
+    requestId: answer.requestId ?? record.requestId,
+    nowMs,
+    toleranceMs: ONE_SHOT_CLOCK_SKEW_TOLERANCE_MS,
+    requested: record.requested ?? { subject: null, san: null },
   });
   await writeFileAtomic(files.chain, certificatesPem(material.chainDer), { mode: 0o644 });
   await writeFileAtomic(files.cert, certificatePem(material.leafDer), { mode: 0o644 });
@@ -199,8 +214,8 @@ async function install(answer: Extract<CesAnswer, { kind: 'issued' }>, record: R
   };
 }
 
-async function settle(answer: CesAnswer, record: RequestRecord, keyPem: string, options: OneShotOptions, files: OneShotFiles): Promise<OneShotResult> {
-  if (answer.kind === 'issued') return install(answer, record, keyPem, options, files);
+async function settle(answer: CesAnswer, record: RequestRecord, keyPem: string, options: OneShotOptions, files: OneShotFiles, nowMs: number): Promise<OneShotResult> {
+  if (answer.kind === 'issued') return install(answer, record, keyPem, options, files, nowMs);
   await writeJsonAtomic(files.request, { ...record, status: 'pending', requestId: answer.requestId, endpoint: answer.url, referenceUri: answer.referenceUri }, { mode: 0o644 });
   return { status: 'pending', requestId: answer.requestId, endpoint: answer.url, files };
 }
@@ -235,6 +250,8 @@ export async function requestCertificate(options: OneShotOptions, deps: OneShotD
   const view = await fetchView(options, deps, credential);
   const template = findTemplate(view, options.template, options.policyServerUrl);
   const endpoints = usernameEndpoints(view, template, 'enroll');
+  const brokenCa = endpoints.length === 0 ? invalidCaError(view, template) : undefined;
+  if (brokenCa) throw brokenCa;
   if (endpoints.length === 0) {
     throw new UsageError(`the policy lists no username/password enrollment service for template "${template.commonName}"`, 'NO_USERNAME_CES');
   }
@@ -246,7 +263,7 @@ export async function requestCertificate(options: OneShotOptions, deps: OneShotD
   });
   for (const warning of built.warnings) deps.logger.warn('request.warning', { message: warning });
 
-  const caCertificatesPem = view.cas.filter((ca) => template.caIds.includes(ca.id)).map((ca) => ca.certPem).join('');
+  const caCertificatesPem = view.cas.filter((ca) => template.caIds.includes(ca.id) && ca.invalid === undefined).map((ca) => ca.certPem).join('');
   let record: RequestRecord = {
     schemaVersion: REQUEST_RECORD_VERSION,
     policyServer: options.policyServerUrl,
@@ -256,6 +273,7 @@ export async function requestCertificate(options: OneShotOptions, deps: OneShotD
     endpoint: null,
     submittedAt: new Date(deps.now()).toISOString(),
     caCertificatesPem,
+    requested: requestedNames(built.der, template.subjectNameFlags),
   };
   // The key first: whatever the answer, it is on disk before the CA can know the request. The
   // record (with the CES it goes to) is written durably before each attempt, by beforeSend below.
@@ -268,7 +286,7 @@ export async function requestCertificate(options: OneShotOptions, deps: OneShotD
     () => record,
     files.request,
   );
-  return settle(answer, record, built.keyPem, options, files);
+  return settle(answer, record, built.keyPem, options, files, deps.now());
 }
 
 /** `--request-id ID`: polls the CES that accepted the request (from request.json, else the template's CES). */
@@ -304,18 +322,18 @@ export async function retrieveCertificate(options: OneShotOptions & { requestId:
   if (record.endpoint) {
     const endpoint = { uri: record.endpoint, url: record.endpoint, clientAuthentication: ClientAuthentication.USERNAME_PASSWORD, priority: null, renewalOnly: false, caId: '', tier: 2 };
     const answer = await recordDenial(queryCes(call, endpoint, options.requestId), () => record, files.request);
-    return settle(answer, record, keyPem, options, files);
+    return settle(answer, record, keyPem, options, files, deps.now());
   }
 
   // Not saved: ask each CA that issues the template; a CA that does not know the RequestID says so.
   const view = await fetchView(options, deps, credential);
   const template = findTemplate(view, options.template, options.policyServerUrl);
-  record = { ...record, template: template.commonName, caCertificatesPem: view.cas.filter((ca) => template.caIds.includes(ca.id)).map((ca) => ca.certPem).join('') };
+  record = { ...record, template: template.commonName, caCertificatesPem: view.cas.filter((ca) => template.caIds.includes(ca.id) && ca.invalid === undefined).map((ca) => ca.certPem).join('') };
   let lastError: unknown = new UsageError(`the policy lists no username/password enrollment service for template "${template.commonName}"`, 'NO_USERNAME_CES');
   for (const endpoint of usernameEndpoints(view, template, 'retrieve-any')) {
     try {
       const answer = await queryCes(call, endpoint, options.requestId);
-      return await settle(answer, record, keyPem, options, files);
+      return await settle(answer, record, keyPem, options, files, deps.now());
     } catch (error) {
       lastError = error;
       if ((error instanceof EnrollmentDenied && error.hresult === NO_SUCH_REQUEST) || isFailoverError(error)) continue;

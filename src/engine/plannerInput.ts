@@ -65,7 +65,9 @@ export function certificatePlanInput(
   let usernameEnrollment = false;
   let kerberosOnly = false;
   if (located) {
-    const candidates = enrollmentCandidates(located.view, located.template);
+    // CAs with a broken certificate count here: the pass plans the request and the executor
+    // refuses it with POLICY_CA_CERT_INVALID before anything is sent (a failure with backoff).
+    const candidates = enrollmentCandidates(located.view, located.template, undefined, true);
     kerberosOnly = !haveKerberos && candidates.length > 0 && candidates.every((c) => c.clientAuthentication === ClientAuthentication.KERBEROS);
     // A first enrollment goes to a username/password CES, or to a Kerberos one when Kerberos is configured.
     usernameEnrollment = candidates.some(

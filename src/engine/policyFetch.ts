@@ -106,7 +106,11 @@ export async function cachePolicyAnswer(stateDir: string, files: readonly Cached
     updated = touchContribution(existing, server.url, nowMs, response.nextUpdateHours);
     logger.info('policy.not_changed', { policyId: response.policyId, url: server.url });
   } else {
-    updated = withContribution(existing, contributionOf(response, server, nowMs));
+    const contribution = contributionOf(response, server, nowMs);
+    for (const ca of contribution.cas.filter((c) => c.invalid !== undefined)) {
+      logger.warn('policy.ca_invalid', { code: 'POLICY_CA_CERT_INVALID', url: server.url, caId: ca.id, reason: ca.invalid });
+    }
+    updated = withContribution(existing, contribution);
     logger.info('policy.fetched', { policyId: response.policyId, url: server.url, templates: response.templates.length, cas: response.cas.length });
   }
   updated.lastAttemptAt = new Date(nowMs).toISOString();

@@ -3,6 +3,7 @@
 import { skippedEnrollmentUris } from '../transport/enrollmentEndpoints.js';
 import type { SkippedEnrollmentUri } from '../transport/enrollmentEndpoints.js';
 import { X509Certificate } from 'node:crypto';
+import { ProtocolError } from '../errors.js';
 import { decodeEnrollmentFlags, decodePrivateKeyFlags, decodeSubjectNameFlags } from '../protocol/templateFlags.js';
 import type { EnrollmentUriCandidate } from '../transport/enrollmentEndpoints.js';
 import { casOfTemplate, findPolicyTemplate } from './cachedPolicy.js';
@@ -81,9 +82,10 @@ function parsedCa(pem: string): X509Certificate {
 }
 
 /** Every CES URI of the template's CAs that allow enrollment, as selection candidates. */
-export function enrollmentCandidates(view: PolicyView, template: CachedTemplate, onlyCaId?: string): EnrollmentUriCandidate[] {
+/** The enrollment URIs of the template's CAs; a CA with a broken certificate only when `includeInvalid` (the planner's view). */
+export function enrollmentCandidates(view: PolicyView, template: CachedTemplate, onlyCaId?: string, includeInvalid = false): EnrollmentUriCandidate[] {
   return casOfTemplate(view, template)
-    .filter((ca) => ca.enrollPermission && (onlyCaId === undefined || ca.id === onlyCaId))
+    .filter((ca) => ca.enrollPermission && (includeInvalid || ca.invalid === undefined) && (onlyCaId === undefined || ca.id === onlyCaId))
     .flatMap((ca) =>
       ca.uris.map((u) => ({ uri: u.uri, clientAuthentication: u.clientAuthentication, priority: u.priority, renewalOnly: u.renewalOnly, caId: ca.id })),
     );
@@ -95,4 +97,15 @@ export { casOfTemplate };
 export function skippedUrisOfTemplate(views: readonly PolicyView[], templateName: string, haveKerberos = false): SkippedEnrollmentUri[] {
   const located = locateTemplate(views, templateName);
   return located ? skippedEnrollmentUris(enrollmentCandidates(located.view, located.template), undefined, haveKerberos) : [];
+}
+
+/** A typed error when the template's CAs are unusable because their certificates are broken; undefined otherwise. */
+export function invalidCaError(view: PolicyView, template: CachedTemplate): ProtocolError | undefined {
+  const broken = casOfTemplate(view, template).filter((ca) => ca.invalid !== undefined);
+  if (broken.length === 0) return undefined;
+  return new ProtocolError(
+    `the policy lists ${broken.length === 1 ? 'a CA' : `${broken.length} CAs`} for template "${template.commonName}" whose certificate is ${broken[0]?.invalid ?? 'broken'} (CA id ${broken.map((ca) => ca.id).join(', ')}); ` +
+      'that CA is unusable and no request was sent to it. Fix: check the CA certificate the policy server publishes (the AD CS enrollment services object, pkiview.msc).',
+    'POLICY_CA_CERT_INVALID',
+  );
 }

@@ -118,7 +118,9 @@ export async function runPolicyStep(input: PolicyStepInput): Promise<PolicyStepR
   }
   const primary = views()[0];
   const refreshAt = policyRefreshAt(primary ? freshnessOf(primary, input.manual) : attemptsFreshness(attempts, input.manual), input.hostId, nowMs, resolveSchedule(scheduleOverrides(config)), input.forced);
-  const due = refreshAt <= nowMs;
+  // A cached policy naming a CA whose certificate is broken is asked for again at the next pass
+  // (the passes are spaced by the certificate's backoff): the CA may have been repaired.
+  const due = refreshAt <= nowMs || (primary?.cas.some((ca) => ca.invalid !== undefined) ?? false);
   const newcomers = eligible.filter((s) => !contributed.has(s.url));
   const targets = due ? eligible : newcomers;
 
@@ -164,7 +166,11 @@ export async function runPolicyStep(input: PolicyStepInput): Promise<PolicyStepR
         clientCertificate: input.clientCertificate,
         ...(input.breaker ? { breaker: input.breaker } : {}),
         ...(input.signal ? { signal: input.signal } : {}),
-        lastUpdate: (url) => files.flatMap((f) => f.sources).find((s) => s.url === url)?.fetchedAt,
+        // No lastUpdate for a contribution with a broken CA certificate: a full answer is needed to replace it.
+        lastUpdate: (url) => {
+          const source = files.flatMap((f) => f.sources).find((s) => s.url === url);
+          return source?.cas.some((ca) => ca.invalid !== undefined) ? undefined : source?.fetchedAt;
+        },
       },
       targets,
     );

@@ -3,7 +3,7 @@
 // denial is then not asked for a second time. Only answers that decide the request are saved
 // (see AnswerSink in cesClient.ts); everything else leaves the request record as it was, so the
 // next run resends (a submission) or polls (a pending request) exactly as before.
-import { InternalError, ProtocolError } from '../errors.js';
+import { InternalError, IssuedCertificateRefused, ProtocolError } from '../errors.js';
 import type { AnswerRecord, SavedAnswer } from '../store/stateModel.js';
 import type { CertificateStore } from '../store/storeTypes.js';
 import { parseCesAnswer } from './cesClient.js';
@@ -42,13 +42,21 @@ export function replayAnswer(saved: SavedAnswer): CesAnswer {
  * installIssued, except that a certificate failing our checks (not our key, bad CMC hash,
  * malformed) also forgets the saved answer: it can never be installed, so the next run asks
  * again rather than replaying it forever. An untrusted chain keeps it: that is fixed in the
- * configuration, after which the saved certificate is installed without a new request.
+ * configuration, after which the saved certificate is installed without a new request. A
+ * certificate refused by the issued-certificate checks (IssuedCertificateRefused) ends the request.
  */
 export async function installAnswer(ctx: InstallContext, input: InstallInput): Promise<Installed> {
   try {
     return await installIssued(ctx, input);
   } catch (error) {
     if (error instanceof ProtocolError) await input.store.clearAnswer();
+    if (error instanceof IssuedCertificateRefused) {
+      // The CA's answer to this request is final and unusable: the request (and its key) is over;
+      // the failure is recorded with backoff and a later attempt sends a new request.
+      await input.store.clearAnswer();
+      await input.store.clearSubmitting();
+      await input.store.clearPending();
+    }
     throw error;
   }
 }

@@ -69,6 +69,8 @@ export interface StatusRow {
   message: string | null;
   /** Only on policy-driven certificates: how the policy manages it (superseded, kept until expiry, …). */
   autoenroll?: { template: string; disposition: AutoenrollEntry['disposition']; reason: AutoenrollEntry['reason']; message: string; supersededBy?: string; successorId?: string; supersedes?: string[] };
+  /** Findings that do not stop the certificate from working (e.g. CLOCK_SKEW). */
+  warnings?: { code: string; message: string }[];
 }
 
 export interface Evaluation {
@@ -212,6 +214,7 @@ export function evaluateStatus(inputs: StatusInputs, nowMs: number, options: Pla
       next: kept ? `keep/${entry.reason}` : summary.next,
       nextAt: kept ? iso(description?.notAfter.getTime()) : iso(summary.nextAt),
       message: kept ? entry.message : status !== planned ? OUTPUTS_MESSAGE[read.outputs ?? 'missing'] : summary.message,
+      ...(description && description.notBefore.getTime() > nowMs ? { warnings: [clockSkewWarning(description.notBefore.getTime(), nowMs)] } : {}),
     };
   });
   return { rows, plan: result, input };
@@ -233,6 +236,16 @@ const OUTPUTS_MESSAGE: Record<'missing' | 'paths' | 'generation', string> = {
   paths: 'the output files are not where the configuration says: the next pass installs them there',
   generation: 'the output files do not hold the current generation: the next pass reinstalls them',
 };
+
+/** The installed certificate's notBefore is ahead of this machine's clock (accepted within clockSkewTolerance). */
+export function clockSkewWarning(notBeforeMs: number, nowMs: number): { code: string; message: string } {
+  return {
+    code: 'CLOCK_SKEW',
+    message:
+      `the certificate becomes valid at ${new Date(notBeforeMs).toISOString().slice(0, 19)}Z, ${Math.ceil((notBeforeMs - nowMs) / 1000)} s ahead of this machine's clock ` +
+      "(it is not presented as a TLS client certificate before then). Fix: synchronise this machine's clock (NTP: chrony, systemd-timesyncd, w32time)",
+  };
+}
 
 function emptyRow(id: string, template: string): StatusRow {
   return {

@@ -4,6 +4,8 @@ import { OID, KeyUsageBit, issueCertificate, randomSerial } from './ca.js';
 import { buildCmcResponse } from './cmcResponse.js';
 import type { LabCore } from './labCore.js';
 import type { LabCaMaterial } from './labPki.js';
+import { encodeDn } from '../pki/dn.js';
+import type { LabFault } from './faultInjection.js';
 import type { IssuanceData } from './requestStore.js';
 import type { ResolvedTemplate } from './templates.js';
 
@@ -18,19 +20,34 @@ export function caMaterial(core: LabCore, caName: string): LabCaMaterial {
   return ca;
 }
 
-export async function issueForRequest(core: LabCore, caName: string, template: ResolvedTemplate, issuance: IssuanceData, now: Date): Promise<IssuedCertificate> {
+/** SubjectAltName { dNSName "attacker.example" } (issueWrongSan). */
+const WRONG_SAN_DER = Buffer.concat([Buffer.from([0x30, 0x12, 0x82, 0x10]), Buffer.from('attacker.example', 'ascii')]);
+const HOUR_MS = 3_600_000;
+
+/** Validity as the template says, or as an issuance fault bends it. */
+function validity(now: Date, seconds: number, fault: LabFault | undefined): { notBefore: Date; notAfter: Date } {
+  const start = Math.floor(now.getTime() / 1000) * 1000;
+  if (fault?.kind === 'issueExpired') return { notBefore: new Date(start - 2 * HOUR_MS), notAfter: new Date(start - HOUR_MS) };
+  if (fault?.kind === 'issueNotBeforeAhead') return { notBefore: new Date(start + 120_000), notAfter: new Date(start + 120_000 + seconds * 1000) };
+  if (fault?.kind === 'issueNotYetValid') return { notBefore: new Date(start + 24 * HOUR_MS), notAfter: new Date(start + 24 * HOUR_MS + seconds * 1000) };
+  return { notBefore: new Date(start), notAfter: new Date(start + seconds * 1000) };
+}
+
+export async function issueForRequest(core: LabCore, caName: string, template: ResolvedTemplate, issuance: IssuanceData, now: Date, fault?: LabFault): Promise<IssuedCertificate> {
   const ca = caMaterial(core, caName);
-  const notBefore = new Date(Math.floor(now.getTime() / 1000) * 1000);
+  const { notBefore, notAfter } = validity(now, template.validitySeconds, fault);
+  const subjectDer = fault?.kind === 'issueWrongSubject' ? Buffer.from(encodeDn('CN=attacker.example,O=Not Requested')) : Buffer.from(issuance.subjectDer, 'base64');
+  const sanDer = fault?.kind === 'issueWrongSan' ? WRONG_SAN_DER : issuance.subjectAltNameDer !== undefined ? Buffer.from(issuance.subjectAltNameDer, 'base64') : undefined;
   const certDer = await issueCertificate(
     {
-      subjectDer: Buffer.from(issuance.subjectDer, 'base64'),
+      subjectDer,
       spkiDer: Buffer.from(issuance.spkiDer, 'base64'),
       notBefore,
-      notAfter: new Date(notBefore.getTime() + template.validitySeconds * 1000),
+      notAfter,
       serial: randomSerial(),
       keyUsageBits: [KeyUsageBit.digitalSignature, KeyUsageBit.keyEncipherment],
       extendedKeyUsages: template.extendedKeyUsages.length > 0 ? template.extendedKeyUsages : [OID.clientAuth],
-      ...(issuance.subjectAltNameDer !== undefined ? { subjectAltNameDer: Buffer.from(issuance.subjectAltNameDer, 'base64') } : {}),
+      ...(sanDer !== undefined ? { subjectAltNameDer: sanDer } : {}),
       template: { oid: template.oid, majorVersion: template.majorVersion, minorVersion: template.minorVersion },
     },
     { certDer: ca.certDer, signingKey: ca.signingKey },

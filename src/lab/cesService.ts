@@ -6,6 +6,7 @@ import { caMaterial, issueForRequest } from './certificateIssuer.js';
 import { clientCertificateProblem, readRevokedSerials } from './clientCertificate.js';
 import type { ClientCertificate } from './clientCertificate.js';
 import { buildCmcResponse } from './cmcResponse.js';
+import type { LabFault } from './faultInjection.js';
 import { HRESULT } from './hresults.js';
 import type { LabCore } from './labCore.js';
 import type { LabEndpoint } from './labEndpoints.js';
@@ -22,6 +23,8 @@ export interface CesCall {
   requester: string;
   clientCert?: ClientCertificate;
   now: Date;
+  /** An issuance fault of the endpoint (faultInjection.ts). */
+  fault?: LabFault;
 }
 
 export interface SoapReply {
@@ -121,7 +124,7 @@ function baseRecord(call: CesCall, requestId: string, template: string, renewal:
 async function issue(call: CesCall, record: StoredRequest): Promise<SoapReply> {
   const template = call.core.templates.find((t) => t.name === record.template);
   if (!template || !record.issuance) return fault(call, HRESULT.CERTSRV_E_UNSUPPORTED_CERT_TYPE, `Template ${record.template} is no longer available.`, record.requestId);
-  const issued = await issueForRequest(call.core, record.caName, template, record.issuance, call.now);
+  const issued = await issueForRequest(call.core, record.caName, template, record.issuance, call.now, call.fault);
   await writeRequest(call.core.dir, { ...record, status: 'issued', certDer: b64(issued.certDer), decidedAt: call.now.toISOString() });
   return {
     status: 200,

@@ -27,10 +27,66 @@ export type LabFault =
   /** Accepts TCP connections and never answers (no TLS handshake on an endpoint with its own port). */
   | { kind: 'blackhole' }
   /** On a CES: the request is processed (a certificate may be issued) and the answer is sent after `delayMs`. */
-  | { kind: 'slowSubmit'; delayMs: number };
+  | { kind: 'slowSubmit'; delayMs: number }
+  /** CES: the certificate issued is already expired (validity ends an hour before the request). */
+  | { kind: 'issueExpired' }
+  /** CES: the certificate issued becomes valid only in a day. */
+  | { kind: 'issueNotYetValid' }
+  /** CES: the certificate issued names another subject than the one requested. */
+  | { kind: 'issueWrongSubject' }
+  /** CES: the certificate issued carries other subject alternative names than the ones requested. */
+  | { kind: 'issueWrongSan' }
+  /** A SOAP fault whose reason text is the request body (with its password) sent back. */
+  | { kind: 'reflectRequest' }
+  /** The normal answer under another wsa:Action. */
+  | { kind: 'wrongAction' }
+  /** CEP: the policy's CA certificates are not readable as X.509. */
+  | { kind: 'brokenCaCertificate' }
+  /** CES: the certificate issued becomes valid two minutes from now (a CA clock slightly ahead). */
+  | { kind: 'issueNotBeforeAhead' };
 
 /** IIS's default uploadReadAheadSize. */
 export const UPLOAD_READ_AHEAD_DEFAULT_BYTES = 49_152;
+
+/** The faults that replace the answer before the request is read; the others change what is answered. */
+export type TransportFault = Extract<LabFault, { kind: 'refuse' | 'hang' | 'http500' | 'malformed' | 'notFound' | 'resetAfterHandshake' | 'blackhole' }>;
+
+const TRANSPORT_FAULTS: readonly string[] = ['refuse', 'hang', 'http500', 'malformed', 'notFound', 'resetAfterHandshake', 'blackhole'];
+
+export function isTransportFault(fault: LabFault | undefined): fault is TransportFault {
+  return fault !== undefined && TRANSPORT_FAULTS.includes(fault.kind);
+}
+
+/** The fault kinds `autoenroll lab --fault ENDPOINT=KIND` accepts (slow takes ENDPOINT=slow:MS). */
+export const NAMED_FAULTS = [
+  'refuse',
+  'hang',
+  'http500',
+  'malformed',
+  'issueExpired',
+  'issueNotYetValid',
+  'issueWrongSubject',
+  'issueWrongSan',
+  'reflectRequest',
+  'wrongAction',
+  'brokenCaCertificate',
+  'issueNotBeforeAhead',
+  'notFound',
+  'resetAfterHandshake',
+  'uploadReadAhead',
+  'tls13ClientCert',
+  'kerberosOnly',
+  'blackhole',
+] as const;
+
+/** Reads "KIND", "slow:MS" or "slowSubmit:MS" (the fault part of `--fault`); undefined when it names no fault. */
+export function parseFault(text: string): LabFault | undefined {
+  const slow = /^slow:(\d+)$/.exec(text);
+  if (slow) return { kind: 'slow', delayMs: Number(slow[1]) };
+  const slowSubmit = /^slowSubmit:(\d+)$/.exec(text);
+  if (slowSubmit) return { kind: 'slowSubmit', delayMs: Number(slowSubmit[1]) };
+  return (NAMED_FAULTS as readonly string[]).includes(text) ? ({ kind: text } as LabFault) : undefined;
+}
 
 export const HTTP_500_BODY =
   '<!DOCTYPE html><html><head><title>500 - Internal server error.</title></head><body><h2>500 - Internal server error.</h2><h3>There is a problem with the resource you are looking for, and it cannot be displayed.</h3></body></html>';
@@ -45,5 +101,5 @@ export function describeFault(fault: LabFault): string {
 
 /** Faults that let the request through to the SOAP layer (they change how it is answered, not whether). */
 export function passesThrough(fault: LabFault | undefined): boolean {
-  return fault === undefined || ['slow', 'uploadReadAhead', 'tls13ClientCert', 'kerberosOnly', 'slowSubmit'].includes(fault.kind);
+  return !isTransportFault(fault);
 }

@@ -11,7 +11,8 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { inspectClientCertificate } from './clientCertificate.js';
 import type { ClientCertificate } from './clientCertificate.js';
-import { HTTP_500_BODY, MALFORMED_BODY, UPLOAD_READ_AHEAD_DEFAULT_BYTES, describeFault, passesThrough } from './faultInjection.js';
+import { HTTP_500_BODY, MALFORMED_BODY, UPLOAD_READ_AHEAD_DEFAULT_BYTES, describeFault, isTransportFault } from './faultInjection.js';
+import { reflectedFault, withWrongAction } from './faultAnswers.js';
 import type { LabFault } from './faultInjection.js';
 import type { LabCore } from './labCore.js';
 import type { LabEndpoint } from './labEndpoints.js';
@@ -155,7 +156,7 @@ export class LabServer {
     const logBase = { endpoint: endpoint.name, ...(clientCert ? { clientCertThumbprint: clientCert.thumbprint } : {}) };
     const fault = this.faults.get(endpoint.name);
     const injected = (): void => void core.log.record({ ...logBase, auth: clientCert ? 'certificate' : 'none', operation: 'Unknown', outcome: `injected:${describeFault(fault!)}` });
-    if (fault && !passesThrough(fault)) {
+    if (isTransportFault(fault)) {
       injected();
       if (fault.kind === 'refuse' || fault.kind === 'resetAfterHandshake') req.socket.destroy();
       else if (fault.kind === 'hang' || fault.kind === 'blackhole') this.hanging.add(res);
@@ -203,6 +204,11 @@ export class LabServer {
       kerberosPrincipal = outcome.principal;
     }
     if (fault?.kind === 'slow') await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (fault?.kind === 'reflectRequest') {
+      core.log.record({ ...logBase, auth: clientCert ? 'certificate' : 'none', operation: 'Unknown', outcome: 'injected:reflectRequest' });
+      send(res, 500, SOAP_CONTENT_TYPE, reflectedFault(body));
+      return;
+    }
     try {
       const result = await handleSoap({
         core,
@@ -211,12 +217,14 @@ export class LabServer {
         ...(clientCert ? { clientCert } : {}),
         ...(kerberosPrincipal !== undefined ? { kerberosPrincipal } : {}),
         now: new Date(),
-        ...(fault?.kind === 'kerberosOnly' ? { kerberosOnly: true } : {}),
+        ...(fault ? { fault } : {}),
       });
-      core.log.record({ ...logBase, ...result.log });
+      const changesAnswer = fault !== undefined && !['slow', 'slowSubmit', 'uploadReadAhead', 'tls13ClientCert', 'kerberosOnly'].includes(fault.kind);
+      core.log.record({ ...logBase, ...result.log, ...(changesAnswer ? { outcome: `${result.log.outcome} injected:${describeFault(fault)}` } : {}) });
       if (fault?.kind === 'slowSubmit') await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
-      if (result.body === '') sendHtml(res, result.status, '');
-      else send(res, result.status, SOAP_CONTENT_TYPE, result.body);
+      const answer = fault?.kind === 'wrongAction' ? withWrongAction(result.body) : result.body;
+      if (answer === '') sendHtml(res, result.status, '');
+      else send(res, result.status, SOAP_CONTENT_TYPE, answer);
     } catch (error) {
       core.log.record({ ...logBase, auth: 'none', operation: 'Unknown', outcome: `error:${(error as Error).message}` });
       sendHtml(res, 500, HTTP_500_BODY);

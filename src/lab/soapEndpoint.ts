@@ -11,6 +11,7 @@ import { handleCes } from './cesService.js';
 import type { SoapReply } from './cesService.js';
 import { handleGetPolicies } from './cepService.js';
 import type { ClientCertificate } from './clientCertificate.js';
+import type { LabFault } from './faultInjection.js';
 import type { LabCore } from './labCore.js';
 import type { LabEndpoint } from './labEndpoints.js';
 import type { LabLogEntry } from './requestLog.js';
@@ -24,8 +25,8 @@ export interface SoapCall {
   /** The Kerberos principal that authenticated the connection (Kerberos endpoints). */
   kerberosPrincipal?: string;
   now: Date;
-  /** A CEP answers with Kerberos-only enrollment URIs (the 'kerberosOnly' fault). */
-  kerberosOnly?: boolean;
+  /** A fault that changes the answer (issuance, policy CA, Kerberos-only policy); transport faults never get here. */
+  fault?: LabFault;
 }
 
 export interface SoapResult {
@@ -70,7 +71,7 @@ export async function handleSoap(call: SoapCall): Promise<SoapResult> {
   try {
     if (endpoint.kind === 'cep') {
       const policies = parseGetPoliciesRequest(request.body);
-      return { status: 200, body: handleGetPolicies(call.core, endpoint, policies, request.messageId, call.kerberosOnly === true), log: { auth, operation, outcome: 'policy' } };
+      return { status: 200, body: handleGetPolicies(call.core, endpoint, policies, request.messageId, call.fault), log: { auth, operation, outcome: 'policy' } };
     }
     const rst = parseRequestSecurityToken(request.body);
     if (endpoint.caName === undefined) throw new Error(`CES endpoint ${endpoint.name} has no CA`);
@@ -82,6 +83,7 @@ export async function handleSoap(call: SoapCall): Promise<SoapResult> {
       requester: auth === 'certificate' ? `certificate:${call.clientCert?.thumbprint ?? ''}` : auth,
       ...(call.clientCert ? { clientCert: call.clientCert } : {}),
       now: call.now,
+      ...(call.fault ? { fault: call.fault } : {}),
     });
     return {
       status: reply.status,

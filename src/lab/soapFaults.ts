@@ -72,6 +72,14 @@ export function renderAuthenticationFault(relatesTo?: string): string {
   });
 }
 
+/** A fault that quotes the request it answers (a hostile or badly debugged server: reflectRequest). */
+export function renderReflectedFault(request: string): string {
+  return renderEnvelope({
+    action: ACTION.addressingFault,
+    body: fault('s:Receiver', undefined, `The server could not process this request: ${request}`),
+  });
+}
+
 /** WCF's generic internal error (no detail): what a request the service cannot read ends in. */
 export function renderInternalServiceFault(relatesTo?: string): string {
   return renderEnvelope({

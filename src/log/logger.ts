@@ -1,7 +1,9 @@
 // Structured logging: one event per line on stderr. JSON lines by default (what journald and log
 // shippers want), readable "time level event key=value" lines when stderr is a terminal.
 // Event names are stable identifiers (e.g. "renewal.succeeded"); fields are plain data.
-// Secrets never reach a logger: callers log references (env var names, file paths), not values.
+// Secrets never reach a logger: callers log references (env var names, file paths), not values,
+// and every line is passed through the redactor (secrets/redactor.ts) for what others quote.
+import { redact } from '../secrets/redactor.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFormat = 'json' | 'text';
@@ -37,7 +39,7 @@ export function createLogger(options: LoggerOptions, bound: LogFields = {}): Log
     if (rank[level] < minimum) return;
     const time = now().toISOString();
     const record = { time, level, event, ...bound, ...fields };
-    options.sink.write(format === 'json' ? `${safeStringify(record)}\n` : `${formatText(record)}\n`);
+    options.sink.write(redact(format === 'json' ? `${safeStringify(record)}\n` : `${formatText(record)}\n`));
   };
 
   return {

@@ -84,6 +84,16 @@ export interface ParsedEnvelope {
 const SOAP11 = 'http://schemas.xmlsoap.org/soap/envelope/';
 
 /** Parses a SOAP 1.2 envelope or, when allowBare, a bare payload element. */
+/**
+ * A response's wsa:Action must be the one its operation answers with: another action (a fault's,
+ * another operation's) under a normal body is a protocol error, and the endpoint counts as
+ * unhealthy. A response without the header (bare bodies, some captures) is judged by its body alone.
+ */
+export function expectAction(action: string | undefined, expected: readonly string[], what: string): void {
+  if (action === undefined || action === '' || expected.includes(action)) return;
+  throw new ProtocolError(`the ${what} came with wsa:Action "${action.slice(0, 200)}", expected "${expected.join('" or "')}"`, 'WSA_ACTION_MISMATCH');
+}
+
 export function parseEnvelope(input: string | Uint8Array | XmlElement, options: { allowBare?: boolean; limits?: XmlLimits } = {}): ParsedEnvelope {
   const root = typeof input === 'string' || input instanceof Uint8Array ? parseXml(input, options.limits) : input;
   if (root.local === 'Envelope' && root.ns === SOAP11) {

@@ -16,6 +16,7 @@ import { describeHresult, hresultMeaning, hresultName, hresultToHex } from './hr
 import { ACTION, NS } from './namespaces.js';
 import { child, children, isNil, resolveQName } from './xml.js';
 import type { XmlElement } from './xml.js';
+import { redact } from '../secrets/redactor.js';
 
 export type FaultCategory = 'ca-denied' | 'internal' | 'addressing' | 'security' | 'other';
 
@@ -123,8 +124,9 @@ export function parseSoapFault(faultEl: XmlElement, action?: string): SoapFault 
 }
 
 function shortReason(reason: string): string {
-  // Server text goes into our messages: keep it printable and bounded.
-  const clean = reason.replace(/\p{Cc}+/gu, ' ').trim();
+  // Server text goes into our messages: keep it printable and bounded, and redact before cutting
+  // (a server quoting our request would otherwise leave the start of a password at the cut).
+  const clean = redact(reason.replace(/\p{Cc}+/gu, ' ').trim());
   return clean.length > 300 ? `${clean.slice(0, 300)}…` : clean;
 }
 

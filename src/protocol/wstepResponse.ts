@@ -2,13 +2,14 @@
 // The decision is made from structure, never from the localized DispositionMessage text.
 import { ProtocolError } from '../errors.js';
 import { decodeBase64 } from './base64.js';
-import { NS, VALUE_TYPE } from './namespaces.js';
+import { ACTION, NS, VALUE_TYPE } from './namespaces.js';
 import { pkcs7LeafCertificateDer } from './pkcs7Certificates.js';
-import { parseEnvelope } from './soap.js';
+import { expectAction, parseEnvelope } from './soap.js';
 import { parseSoapFault } from './soapFault.js';
 import type { SoapFault } from './soapFault.js';
 import { attr, child, isNil } from './xml.js';
 import type { XmlElement, XmlLimits } from './xml.js';
+import { redact } from '../secrets/redactor.js';
 
 export interface WstepIssued {
   kind: 'issued';
@@ -39,7 +40,7 @@ export interface WstepFault {
 export type WstepResponse = WstepIssued | WstepPending | WstepFault;
 
 function printable(body: string): string {
-  return body.slice(0, 120).replace(/[^\x20-\x7e]+/g, ' ').trim();
+  return redact(body).slice(0, 120).replace(/[^\x20-\x7e]+/g, ' ').trim();
 }
 
 function tokenDer(bst: XmlElement, what: string): Uint8Array {
@@ -64,6 +65,7 @@ export function parseWstepResponse(input: string | Uint8Array, httpStatus?: numb
   const payload = envelope.payload;
   if (payload.ns === NS.soap && payload.local === 'Fault') return { kind: 'fault', fault: parseSoapFault(payload, envelope.action) };
 
+  expectAction(envelope.action, [ACTION.wstepResponse, ACTION.ketResponse], 'RequestSecurityTokenResponseCollection');
   let rstr: XmlElement | undefined;
   if (payload.ns === NS.wst && payload.local === 'RequestSecurityTokenResponseCollection') {
     rstr = child(payload, NS.wst, 'RequestSecurityTokenResponse');

@@ -4,10 +4,10 @@
 // references); strict where a wrong value would mislead (bad numbers, booleans, base64, namespaces).
 import { ProtocolError } from '../errors.js';
 import { decodeBase64 } from './base64.js';
-import { NS } from './namespaces.js';
+import { ACTION, NS } from './namespaces.js';
 import type { CertificationAuthority, EnrollmentUri, PolicyOid, PolicyResponse, ResolvedOid, Template, TemplateExtension } from './policyModel.js';
 import { authenticationName } from './policyModel.js';
-import { parseEnvelope } from './soap.js';
+import { expectAction, parseEnvelope } from './soap.js';
 import { faultToError, parseSoapFault } from './soapFault.js';
 import { decodeEnrollmentFlags, decodeGeneralFlags, decodePrivateKeyFlags, decodeSubjectNameFlags } from './templateFlags.js';
 import { child, children, isNil } from './xml.js';
@@ -189,6 +189,7 @@ export function parseGetPoliciesResponse(input: string | Uint8Array | XmlElement
   if (root.local !== 'GetPoliciesResponse' || root.ns !== X) {
     throw new ProtocolError(`expected {${X}}GetPoliciesResponse, found {${root.ns}}${root.local}`, 'XML_UNEXPECTED_ELEMENT');
   }
+  expectAction(envelope.action, [ACTION.getPoliciesResponse], 'GetPoliciesResponse');
   const response = child(root, X, 'response');
   if (!response || isNil(response)) throw new ProtocolError('GetPoliciesResponse has no response element', 'XCEP_MISSING_ELEMENT');
   const policyId = value(response, 'policyID');

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { SecretRef } from '../config/types.js';
 import { CredentialError } from '../errors.js';
 import { readKeyring } from './keyring.js';
+import { registerSecret } from './redactor.js';
 
 const MAX_SECRET_BYTES = 64 * 1024;
 
@@ -44,7 +45,14 @@ export function describeSecretRef(ref: SecretRef): string {
   return `systemdCredential:${ref.systemdCredential}`;
 }
 
+/** Resolves a secret reference and registers the value for redaction (redactor.ts). */
 export async function resolveSecret(ref: SecretRef, options: SecretOptions): Promise<string> {
+  const value = await resolveSecretValue(ref, options);
+  registerSecret(value);
+  return value;
+}
+
+async function resolveSecretValue(ref: SecretRef, options: SecretOptions): Promise<string> {
   if ('env' in ref) {
     const value = options.env[ref.env];
     if (value === undefined || value === '') {

@@ -28,6 +28,7 @@ import { recoverCertificate } from './recover.js';
 import { STATE_SCHEMA_VERSION } from './stateModel.js';
 import type { CertificateState, Generation } from './stateModel.js';
 import type { CertificateStore, LockOptions, Release, Store } from './storeTypes.js';
+import { redact } from '../secrets/redactor.js';
 
 const ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -106,7 +107,9 @@ function certificateStore(id: string, dir: string): CertificateStore {
 
     async writeState(state) {
       if (state.id !== id) throw new InternalError(`state for "${state.id}" written to "${id}"`, 'STATE_BAD_ID');
-      await inFolder(dir, () => writeJsonAtomic(statePath, state, { mode: 0o600, crashLabel: 'state' }));
+      // Server text quoted in lastError (or anywhere) never carries a secret value to disk.
+      const redacted = JSON.parse(redact(JSON.stringify(state))) as typeof state;
+      await inFolder(dir, () => writeJsonAtomic(statePath, redacted, { mode: 0o600, crashLabel: 'state' }));
     },
 
     async current(): Promise<Generation | null> {

@@ -41,6 +41,8 @@ export function createConnector(settings: ConnectorSettings): Connector {
   const state: { opened: number; protocol: string | undefined } = { opened: 0, protocol: undefined };
   const tlsOptions: ConnectionOptions = {
     ca: settings.ca,
+    // Explicit, so that the environment (tlsVerifyOverride.ts) cannot turn verification off.
+    rejectUnauthorized: true,
     minVersion: 'TLSv1.2',
     maxVersion: settings.maxTlsVersion,
     ALPNProtocols: ['http/1.1'],
@@ -86,6 +88,7 @@ export function createConnector(settings: ConnectorSettings): Connector {
         servername,
         session: sessions.get(sessionKey),
         ...(tunnel ? { socket: tunnel } : {}),
+        rejectUnauthorized: true,
       });
       const socket = tls;
       capturePeerCertificate(socket, (summary) => {

@@ -10,6 +10,7 @@ import { AutoenrollError, InternalError, ProtocolError, UnreachableError } from 
 import { connectFailures, createConnector } from './connector.js';
 import type { Connector } from './connector.js';
 import { proxyFor, redactProxy } from './proxy.js';
+import { warnTlsVerifyOverrideOnce } from './tlsVerifyOverride.js';
 import { Agent } from './undiciAgent.js';
 import { classifyHttpStatus, classifyTransportError, parseEndpointUrl, TransportErrorCode } from './transportErrors.js';
 import type { FailureContext } from './transportErrors.js';
@@ -114,6 +115,8 @@ export function createHttpsClient(options: HttpsClientOptions = {}): HttpsClient
   const env = options.env ?? process.env;
   // undici's backstop timeouts must not fire before a longer per-request deadline (timeoutMs).
   const submitBackstopMs = options.maxRequestTimeoutMs ?? requestTimeoutMs;
+  warnTlsVerifyOverrideOnce(process.env);
+  if (env !== process.env) warnTlsVerifyOverrideOnce(env);
   const routes = new Map<string, Route>();
   let closed = false;
 

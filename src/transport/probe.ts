@@ -133,6 +133,8 @@ export async function probeEndpoint(url: string, options: ProbeOptions = {}): Pr
 
   const tlsOptions: ConnectionOptions = {
     ca: options.ca,
+    // Explicit, so that the environment (tlsVerifyOverride.ts) cannot turn verification off.
+    rejectUnauthorized: true,
     minVersion: 'TLSv1.2',
     maxVersion: options.maxTlsVersion ?? (clientCertificateSent ? 'TLSv1.2' : undefined),
     ALPNProtocols: ['http/1.1'],
@@ -152,7 +154,7 @@ export async function probeEndpoint(url: string, options: ProbeOptions = {}): Pr
       const opened = openTunnel(proxy, target.hostname.replace(/^\[|\]$/g, ''), Number(target.port) || 443);
       tunnel = await withDeadline(opened.socket, timeoutMs, opened.cancel);
     }
-    const tls = tlsConnect({ ...tlsOptions, ...(tunnel ? { socket: tunnel } : { host: address, port }) });
+    const tls = tlsConnect({ ...tlsOptions, ...(tunnel ? { socket: tunnel } : { host: address, port }), rejectUnauthorized: true });
     socket = tls;
     capturePeerCertificate(tls, (summary) => {
       peerCertificate = summary;

@@ -88,6 +88,8 @@ export function post(url: string, body: string, tls: { ca: string; cert?: string
         ca: tls.ca,
         cert: tls.cert,
         key: tls.key,
+        // Explicit: the environment cannot turn verification off for the tests' client either.
+        rejectUnauthorized: true,
         agent: false,
         headers: { 'Content-Type': 'application/soap+xml; charset=utf-8', 'Content-Length': Buffer.byteLength(body) },
         timeout: tls.timeoutMs ?? 10_000,

@@ -5,6 +5,7 @@ import { ExitCode, UsageError } from '../../errors.js';
 import { KEYRING_SERVICE, writeKeyring } from '../../secrets/keyring.js';
 import type { CommandContext } from '../context.js';
 import { promptHidden, readLine } from '../passwordPrompt.js';
+import { registerSecret } from '../../secrets/redactor.js';
 
 const NAME = /^[A-Za-z0-9._@-]{1,128}$/;
 const CANCELLED = 'cancelled; nothing was stored';
@@ -23,6 +24,7 @@ export async function run(options: { args?: string[] }, context: CommandContext)
     password = await readLine(context.stdin);
   }
   if (password === '') throw new UsageError('the password is empty; nothing was stored', 'PASSWORD_EMPTY');
+  registerSecret(password);
 
   await writeKeyring(name, password, context.env);
   if (context.globals.json) {

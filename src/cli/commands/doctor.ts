@@ -12,6 +12,7 @@ import { createLogger } from '../../log/logger.js';
 import { resolveSecret } from '../../secrets/resolveSecret.js';
 import { openStore } from '../../store/store.js';
 import { createHttpsClient } from '../../transport/httpsClient.js';
+import { TLS_VERIFY_OVERRIDE_CODE, tlsVerifyOverrideMessage, tlsVerifyOverrideSet } from '../../transport/tlsVerifyOverride.js';
 import type { CommandContext } from '../context.js';
 import { renderDoctorReport } from '../format/doctorReport.js';
 
@@ -21,6 +22,9 @@ export async function run(_options: unknown, context: CommandContext): Promise<n
   const logger = createLogger({ sink: context.stderr, level: context.globals.quiet ? 'error' : context.globals.verbose ? 'debug' : 'warn' });
 
   const general: GeneralFinding[] = [];
+  if (tlsVerifyOverrideSet(context.env) || tlsVerifyOverrideSet(process.env)) {
+    general.push({ status: 'warn', code: TLS_VERIFY_OVERRIDE_CODE, message: tlsVerifyOverrideMessage(), fix: 'remove the variable from the environment of autoenroll (it has no effect)' });
+  }
   let caPem: string | undefined;
   if (config.trust.caFile) {
     try {

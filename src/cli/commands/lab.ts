@@ -1,6 +1,8 @@
 // `autoenroll lab`: the CEP/CES emulator in the foreground until SIGINT/SIGTERM.
 import path from 'node:path';
-import { ExitCode } from '../../errors.js';
+import { ExitCode, UsageError } from '../../errors.js';
+import { NAMED_FAULTS, parseFault } from '../../lab/faultInjection.js';
+import type { LabFault } from '../../lab/faultInjection.js';
 import { labDir } from '../../lab/labDir.js';
 import type { CommandContext } from '../context.js';
 
@@ -10,6 +12,16 @@ interface LabCommandOptions {
   kerberosKeytab?: string;
   requireChannelBinding?: boolean;
   templates?: string;
+  fault?: string[];
+}
+
+/** `--fault KIND` (every endpoint) or `--fault ENDPOINT=KIND`. */
+function parseFaultOption(text: string, endpoints: readonly { name: string }[]): { endpoints: string[]; fault: LabFault } {
+  const at = text.lastIndexOf('=');
+  const kind = at >= 0 ? text.slice(at + 1) : text;
+  const fault = parseFault(kind);
+  if (!fault) throw new UsageError(`--fault ${text}: unknown fault "${kind}" (known: ${NAMED_FAULTS.join(', ')}, slow:MS)`, 'LAB_BAD_OPTIONS');
+  return { endpoints: at >= 0 ? [text.slice(0, at)] : endpoints.map((e) => e.name), fault };
 }
 
 export async function run(options: LabCommandOptions, context: CommandContext): Promise<number> {
@@ -31,6 +43,10 @@ export async function run(options: LabCommandOptions, context: CommandContext): 
     },
   });
   try {
+    for (const option of options.fault ?? []) {
+      const { endpoints, fault } = parseFaultOption(option, lab.endpoints);
+      for (const name of endpoints) await lab.setFault(name, fault);
+    }
     const summary = {
       dir: lab.dir,
       policyId: lab.policyId,

@@ -17,6 +17,7 @@ import type { CommandContext } from '../context.js';
 import { promptHidden, readLine } from '../passwordPrompt.js';
 import { guardStdout } from '../stdoutGuard.js';
 import { throwIfInterrupted } from '../interrupts.js';
+import { registerSecret } from '../../secrets/redactor.js';
 
 export interface RequestCommandOptions {
   policyServer: string;
@@ -101,5 +102,6 @@ async function readPassword(options: RequestCommandOptions, context: CommandCont
   else if (context.stdin.isTTY) password = await promptHidden(context, `Password for ${options.username ?? ''}: `);
   else throw new UsageError('no password: pass --password-stdin and write it on stdin, or run on a terminal to be prompted (never on the command line)', 'PASSWORD_REQUIRED');
   if (password === '') throw new UsageError('the password is empty', 'PASSWORD_EMPTY');
+  registerSecret(password);
   return password;
 }

@@ -60,6 +60,7 @@ export function renderStatus(rows: readonly StatusRow[], nowMs: number): string 
     for (const orphan of r.possibleOrphans ?? []) {
       notes.push(`${r.id}: possible orphan request: the submission to ${orphan.endpoint} timed out at ${orphan.at} and may still be issued (request SHA-256 ${orphan.requestDigest}); check the CA`);
     }
+    for (const warning of r.warnings ?? []) notes.push(`${r.id}: warning [${warning.code}]: ${warning.message}`);
   }
   return notes.length > 0 ? `${table}\n${notes.join('\n')}\n` : table;
 }
