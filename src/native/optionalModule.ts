@@ -26,6 +26,7 @@ export interface OptionalModule {
 /** Every optional native module, by the name the code uses. */
 export const OPTIONAL_MODULES = {
   keyring: { packageName: '@napi-rs/keyring', neededFor: 'the OS keyring (password: { keyring: NAME }, autoenroll credentials)' },
+  pkcs11: { packageName: 'pkcs11js', neededFor: 'keys in a PKCS#11 token (key: { pkcs11: … })' },
 } as const satisfies Record<string, OptionalModule>;
 
 export interface Runtime {
