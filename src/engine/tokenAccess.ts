@@ -8,6 +8,7 @@ import { InternalError } from '../errors.js';
 import type { KeySpec } from '../pki/keys.js';
 import { generateTokenKey, openToken, type TokenKeyObject, type TokenSession } from '../pki/pkcs11Token.js';
 import { parsePkcs11Uri } from '../pki/pkcs11Uri.js';
+import { crashPoint } from '../store/crashPoint.js';
 import type { SecretResolver } from './agentTypes.js';
 
 const opened = new Map<string, TokenSession>();
@@ -35,5 +36,8 @@ function keyLabel(prefix: string, now = new Date()): string {
 export async function generateConfiguredTokenKey(config: CertificateConfig, spec: KeySpec): Promise<TokenKeyObject> {
   const session = opened.get(config.id);
   if (config.pkcs11 === undefined || session === undefined) throw new InternalError(`the token of certificate "${config.id}" was not opened`, 'PKCS11_TOKEN_NOT_OPEN');
-  return generateTokenKey(session, spec, keyLabel(keyLabelPrefix(config as CertificateConfig & { pkcs11: Pkcs11KeyConfig })));
+  const created = await generateTokenKey(session, spec, keyLabel(keyLabelPrefix(config as CertificateConfig & { pkcs11: Pkcs11KeyConfig })));
+  // The object exists in the token and nothing names it yet: a kill here leaves an unused object.
+  crashPoint('pkcs11:key-generated');
+  return created;
 }

@@ -17,7 +17,7 @@ export async function bundleCli(): Promise<string> {
     platform: 'node',
     target: 'node20',
     banner: { js: "import { createRequire as __aeCreateRequire } from 'node:module'; const require = __aeCreateRequire(import.meta.url);" },
-    external: ['@napi-rs/keyring'],
+    external: ['@napi-rs/keyring', 'pkcs11js'],
     logLevel: 'error',
   });
   return join(dir, 'main.js');
