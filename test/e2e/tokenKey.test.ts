@@ -105,6 +105,15 @@ describe.skipIf(!hasSoftHsm || !hasOpenssl || !hasEngine)('keys in a PKCS#11 tok
     expect(readFileSync(uriFile, 'utf8')).toBe(secondUri);
     expect(certPubkey(certFile)).toBe(tokenPubkey(secondUri));
 
+    // doctor: module, token, PIN, key object; and the certificate endpoints probed with the token key.
+    const doctor = await run(['--config', config, '--json', 'doctor']);
+    const report = JSON.parse(doctor.stdout) as { general: { code: string; status: string }[]; endpoints: { auth: string; checks: { name: string; status: string }[] }[] };
+    expect(report.general).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'PKCS11_TOKEN_OK', status: 'ok' }), expect.objectContaining({ code: 'PKCS11_KEY_OK', status: 'ok' })]));
+    expect(doctor.code, doctor.stdout).toBe(0);
+    const badPin = await run(['--config', config, '--json', 'doctor'], { TOKEN_PIN: '000000' });
+    expect(badPin.code).toBe(4);
+    expect(JSON.parse(badPin.stdout).general).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'PKCS11_PIN_WRONG', status: 'fail' })]));
+
     // No private key anywhere in stateDir or the outputs: no PEM/PKCS#8 key, every key reference a URI.
     for (const file of [...filesUnder(join(dir, 'state')), ...filesUnder(join(dir, 'out'))]) {
       const bytes = readFileSync(file);
