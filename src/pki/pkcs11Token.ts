@@ -230,7 +230,7 @@ export function findPrivateKey(t: TokenSession, keyUri: string): Buffer {
   const [handle] = findObjects(t, objectTemplate(t, uri, t.binding.CKO_PRIVATE_KEY));
   if (handle === undefined) {
     throw new CredentialError(
-      `the private key ${keyUri} is no longer in the token (deleted outside autoenroll?); the certificate cannot be renewed with it: enroll again with "autoenroll enroll --force" (username/password) to get a new key and certificate`,
+      `the private key ${keyUri} is no longer in the token (deleted outside autoenroll?); the certificate cannot be renewed with it; to enroll again with a new key, move the certificate's folder (stateDir/certs/<id>) aside and run "autoenroll enroll" with enrollment credentials`,
       'PKCS11_KEY_MISSING',
     );
   }

@@ -88,7 +88,7 @@ describe.skipIf(!hasSoftHsm || !hasOpenssl)('keys in a PKCS#11 token (SoftHSM)',
   it('reports a deleted key object as PKCS11_KEY_MISSING with the fix', async () => {
     const created = await generateTokenKey(session, { algorithm: 'EC', curve: 'P-256' }, 'unit-deleted');
     expect(destroyTokenKey(session, created.uri)).toBe(true);
-    expect(() => tokenPublicKey(session, created.uri)).toThrow(expect.objectContaining({ code: 'PKCS11_KEY_MISSING', message: expect.stringContaining('enroll again') }));
+    expect(() => tokenPublicKey(session, created.uri)).toThrow(expect.objectContaining({ code: 'PKCS11_KEY_MISSING', message: expect.stringContaining('autoenroll enroll') }));
   });
 
   it('reports a wrong PIN, a missing token and a missing module as typed errors naming the fix', () => {
