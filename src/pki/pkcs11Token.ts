@@ -33,7 +33,11 @@ const libraries = new Map<string, Pkcs11js.PKCS11>();
 const sessions = new Map<string, TokenSession>();
 
 function loadBinding(): Binding {
-  return loadOptionalModule<Binding>(OPTIONAL_MODULES.pkcs11);
+  try {
+    return loadOptionalModule<Binding>(OPTIONAL_MODULES.pkcs11);
+  } catch (error) {
+    throw new ConfigError(`keys in a PKCS#11 token cannot be used: ${(error as Error).message}`, {}, 'PKCS11_UNAVAILABLE');
+  }
 }
 
 function code(error: unknown): number | undefined {

@@ -153,6 +153,11 @@ describe.skipIf(!hasSoftHsm || !hasOpenssl || !hasEngine)('keys in a PKCS#11 tok
     const noToken = await run(['--config', writeTokenConfig('no-token', [{ id: 'tok', template: 'TestInstant' }], { uri: 'pkcs11:token=absent' }), '--json', 'enroll']);
     expect(noToken.code).toBe(4);
     expect(noToken.stdout + noToken.stderr).toContain('PKCS11_TOKEN_MISSING');
+    // Without the pkcs11js module (here: not resolvable from the bundle's folder).
+    const noBinding = await run(['--config', writeTokenConfig('no-binding', [{ id: 'bind', template: 'TestInstant' }]), '--json', 'enroll'], { NODE_PATH: '' });
+    expect(noBinding.code).toBe(4);
+    expect(noBinding.stdout + noBinding.stderr).toContain('PKCS11_UNAVAILABLE');
+    expect(noBinding.stdout + noBinding.stderr).toContain('npm install pkcs11js');
     expect(env.lab.requestLog().filter((e) => e.operation === 'Issue')).toHaveLength(sentBefore);
   }, 120_000);
 
