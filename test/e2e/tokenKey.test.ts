@@ -187,3 +187,46 @@ describe.skipIf(!hasSoftHsm || !hasOpenssl || !hasEngine)('keys in a PKCS#11 tok
     expect(certPubkey(join(dir, 'out/kill.pem'))).toBe(tokenPubkey(uri));
   }, 120_000);
 });
+
+describe.skipIf(!hasSoftHsm || !hasOpenssl || !hasEngine)('keys in a PKCS#11 token behind the IIS-like front (client certificate by renegotiation)', () => {
+  let env: AgentLab;
+  let bundle: string;
+  let token: TestToken;
+  let vars: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    [env, bundle] = await Promise.all([startAgentLab({ renegotiateClientCertificate: true }), bundleCli()]);
+    token = createTestToken('iis', '135790');
+    vars = { LAB_PASSWORD: env.password, TOKEN_PIN: token.pin, NODE_PATH: repoModules, ...token.env };
+  }, 60_000);
+  afterAll(async () => env?.close());
+
+  it('renews with a new token key and with reuseKey, the certificate asked for by renegotiation', async () => {
+    const file = env.writeConfig('iis', [{ id: 'iis', template: 'TestInstant' }]);
+    const config = parse(readFileSync(file, 'utf8')) as { certificates: Record<string, unknown>[] };
+    config.certificates[0]!.key = { pkcs11: { uri: `pkcs11:token=${token.label}`, module: token.module, pin: { env: 'TOKEN_PIN' } } };
+    writeFileSync(file, stringify(config));
+    const dir = dirname(file);
+    const run = (argv: string[]) => runBundle(bundle, argv, vars, 60_000);
+    const enrolled = await run(['--config', file, '--json', 'enroll']);
+    expect(enrolled.code, enrolled.stderr).toBe(0);
+    const first = (JSON.parse(enrolled.stdout) as PassResult).certificates[0]!;
+    const firstUri = readFileSync(join(dir, 'out/iis.key'), 'utf8');
+
+    const renewed = await run(['--config', file, '--json', 'renew', '--force']);
+    expect(renewed.code, renewed.stderr).toBe(0);
+    const second = (JSON.parse(renewed.stdout) as PassResult).certificates[0]!;
+    expect(second).toMatchObject({ action: 'renew', outcome: 'issued', generation: 2, endpoint: env.lab.endpoint(CES_CERTIFICATE).url });
+    expect(env.lab.requestLog().filter((e) => e.operation === 'Issue').at(-1)).toMatchObject({ endpoint: CES_CERTIFICATE, auth: 'certificate', clientCertThumbprint: first.thumbprint });
+    expect(readFileSync(join(dir, 'out/iis.key'), 'utf8')).not.toBe(firstUri);
+
+    const reused = await run(['--config', file, '--json', 'renew', '--force', '--reuse-key']);
+    expect(reused.code, reused.stderr).toBe(0);
+    expect(env.lab.requestLog().filter((e) => e.operation === 'Issue').at(-1)).toMatchObject({ auth: 'certificate', clientCertThumbprint: second.thumbprint });
+    const pub = openssl(['x509', '-in', join(dir, 'out/iis.pem'), '-noout', '-pubkey']).stdout;
+    const secondUri = readFileSync(join(dir, 'out/iis.key'), 'utf8');
+    const label = decodeURIComponent(/object=([^;]+)/.exec(secondUri)?.[1] ?? '');
+    expect(pkcs11Tool(token, ['--read-object', '--type', 'pubkey', '--label', label, '-o', join(token.dir, 'iis.der')]).status).toBe(0);
+    expect(pub).toBe(openssl(['pkey', '-pubin', '-inform', 'DER', '-in', join(token.dir, 'iis.der')]).stdout);
+  }, 180_000);
+});
