@@ -20,6 +20,7 @@ import { buildPlannerInput, scheduleOverrides } from './plannerInput.js';
 import type { CertificateSnapshot } from './plannerInput.js';
 import { attemptsFreshness, readPolicyAttempts, readPolicyCache } from './policyCache.js';
 import type { PolicyAttempts } from './policyCache.js';
+import { isPkcs11Uri } from '../pki/pkcs11Uri.js';
 
 /** One configured certificate as read from the store, or why it could not be read. */
 export type SnapshotRead = { ok: true; snapshot: CertificateSnapshot } | { ok: false; config: Config['certificates'][number]; error: ErrorJson };
@@ -51,6 +52,8 @@ export interface StatusRow {
   endpoint: string | null;
   lastError: (ErrorJson & { at?: string; hresult?: number; requestId?: string }) | null;
   generation: number | null;
+  /** The current generation's key object in a PKCS#11 token (its URI), for a token key. */
+  tokenKey?: string;
   /** What the service's next pass does for it ("renew/in-window", "wait/before-renewal", ...). */
   next: string;
   /** When that happens (ISO 8601); null when nothing is scheduled on its own. */
@@ -178,6 +181,7 @@ export function evaluateStatus(inputs: StatusInputs, nowMs: number, options: Pla
           }
         : null,
       generation: current?.generation.number ?? null,
+      ...(current && isPkcs11Uri(current.generation.keyPem) ? { tokenKey: current.generation.keyPem } : {}),
       next: summary.next,
       nextAt: iso(summary.nextAt),
       message: summary.message,

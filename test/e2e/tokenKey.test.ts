@@ -84,6 +84,8 @@ describe.skipIf(!hasSoftHsm || !hasOpenssl || !hasEngine)('keys in a PKCS#11 tok
     expect(firstUri).toMatch(/^pkcs11:token=e2e;object=autoenroll-hsm-\d{8}T\d{6}Z-[0-9a-f]{4};id=(%[0-9a-f]{2}){16}$/);
     expect(certPubkey(certFile)).toBe(tokenPubkey(firstUri));
     expect(privateKeyAttributes(firstUri)).toMatch(/Access:\s+sensitive, always sensitive, never extractable, local/);
+    const status = await run(['--config', config, '--json', 'status']);
+    expect(status.stdout).toContain(JSON.stringify(firstUri));
 
     const renewed = await run(['--config', config, '--json', 'renew', '--force']);
     expect(renewed.code, renewed.stderr).toBe(0);
