@@ -5,6 +5,8 @@ export interface BenchResult {
   budgetMs?: number;
   /** Extra figures worth reading beside the median (p90, ratios, sizes). */
   note?: string;
+  /** Set when the benchmark's own goals (not its time) were missed; fails the bench run. */
+  failed?: string;
 }
 
 /** Median of a list of millisecond samples. */

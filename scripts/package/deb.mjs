@@ -85,6 +85,7 @@ Maintainer: ${MAINTAINER}
 Installed-Size: ${installedKiB}
 Depends: ${depends}
 Recommends: systemd
+Suggests: libgssapi-krb5-2, krb5-user
 Section: admin
 Priority: optional
 Description: certificate autoenrollment from AD CS web services (CEP/CES)

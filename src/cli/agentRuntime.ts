@@ -9,6 +9,8 @@ import { readFile } from 'node:fs/promises';
 import type { Config } from '../config/types.js';
 import { loadConfig, parseDuration, resolveConfigPath } from '../config/index.js';
 import { createHookRunner } from '../daemon/hooks.js';
+import { createNotifications, ONE_SHOT_DELIVERY_WAIT_MS } from '../daemon/notifications.js';
+import type { Notifications } from '../daemon/notifications.js';
 import { createAgent } from '../engine/agent.js';
 import type { Agent, AgentDeps, AgentHooks, CertificateResult, PassResult } from '../engine/agentTypes.js';
 import { hostIdentity } from '../engine/hostIdentity.js';
@@ -31,6 +33,8 @@ export interface AgentRuntime {
   httpsClient: HttpsClient;
   agent: Agent;
   deps: AgentDeps;
+  /** The configured notification sinks and their outbox. */
+  notifications: Notifications;
   close(): Promise<void>;
 }
 
@@ -103,6 +107,7 @@ export async function openAgentRuntime(context: CommandContext, options: Runtime
     logger,
     ...(hooks ? { hooks } : {}),
   };
+  const notifications = createNotifications({ config, store, logger, now: deps.now, env: context.env });
   return {
     config,
     store,
@@ -110,7 +115,11 @@ export async function openAgentRuntime(context: CommandContext, options: Runtime
     httpsClient,
     agent: createAgent(deps),
     deps,
-    close: () => httpsClient.close(),
+    notifications,
+    close: async () => {
+      await notifications.close();
+      await httpsClient.close();
+    },
   };
 }
 
@@ -174,8 +183,22 @@ export async function runAgentCommand(
   try {
     const result = await runtime.agent.runPass({ ...pass, signal: context.signal });
     printPassResult(context, result);
+    await notifyAfterCommand(runtime, result, context);
     return result.exitCode;
   } finally {
     await runtime.close();
   }
+}
+
+/**
+ * A one-shot command's notifications: queued after its pass, then delivered for a bounded time
+ * (what is not delivered by then stays in the outbox for the next command or the service).
+ */
+export async function notifyAfterCommand(runtime: AgentRuntime, result: PassResult, context: CommandContext): Promise<void> {
+  if (!runtime.notifications.enabled) return;
+  await runtime.notifications.afterPass(result);
+  // The bound covers a delivery in flight too (a sink that stalls): it stays claimed and queued, and
+  // the next command or the service delivers it once this process is gone.
+  const signal = AbortSignal.any([context.signal, AbortSignal.timeout(ONE_SHOT_DELIVERY_WAIT_MS)]);
+  await runtime.notifications.deliver({ untilMs: Date.now() + ONE_SHOT_DELIVERY_WAIT_MS, signal });
 }

@@ -18,6 +18,8 @@ export const TOP_LEVEL_COMMANDS = [
   'demo',
   'service',
   'config',
+  'notify',
+  'hook',
   'credentials',
 ] as const;
 

@@ -130,6 +130,8 @@ export function buildProgram(context: Omit<CommandContext, 'globals'>, onExit: (
         .description('the built-in CEP/CES emulator: `lab` serves; `lab approve ID`, `lab deny ID` act on a running lab')
         .option('--dir <dir>', 'lab state folder (CA keys, users, requests, log)')
         .option('--port <n>', 'HTTPS port (default 49999)', parsePort)
+        .option('--kerberos-keytab <file>', 'add Kerberos CEP/CES endpoints, accepting tickets for HTTP/127.0.0.1 with the keys in this keytab (needs the kerberos module)')
+        .option('--require-channel-binding', 'Kerberos endpoints refuse tokens without channel bindings (IIS Extended Protection: Required)')
         .action(dispatch(() => import('./commands/lab.js')));
       lab
         .command('approve <requestId>')
@@ -177,6 +179,23 @@ export function buildProgram(context: Omit<CommandContext, 'globals'>, onExit: (
         .command('validate')
         .description('check a config file without touching the network')
         .action(dispatch(() => import('./commands/configValidate.js')));
+    },
+    notify: () => {
+      const notify = program.command('notify').description('notification sinks');
+      notify
+        .command('test')
+        .description('send a sample event through every configured sink now and print what each said')
+        .option('--event <name>', 'renewal-failing (default), pending-approval, expiring, expired, needs-attention, recovered or installed')
+        .option('--id <id>', 'the certificate the sample is about (default: the first configured)')
+        .action(dispatch(() => import('./commands/notifyTest.js')));
+    },
+    hook: () => {
+      const hook = program.command('hook').description('deploy hooks');
+      hook
+        .command('test')
+        .description("run a certificate's deploy hook with its documented environment, without renewing")
+        .option('--id <id>', 'the certificate whose deploy hook to run')
+        .action(dispatch(() => import('./commands/hookTest.js')));
     },
     credentials: () => {
       const credentials = program.command('credentials').description('enrollment password in the OS keyring');

@@ -7,10 +7,11 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { defaultStateDir } from './configPath.js';
+import { normalizeNotifications } from './notificationsConfig.js';
 import { validateRawConfig } from './schema.js';
 import type { ConfigIssue, RawConfig } from './schema.js';
 import { DEFAULTS } from './types.js';
-import type { CertificateConfig, Config, KeyConfig, OutputConfig, PolicyServerConfig, SecretRef } from './types.js';
+import type { CertificateConfig, Config, KerberosConfig, KerberosCredentialConfig, KeyConfig, OutputConfig, PolicyServerConfig, SecretRef } from './types.js';
 
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
@@ -124,6 +125,30 @@ function lineOf(doc: Document, lineCounter: LineCounter, keys: KeyPath): number 
   return offset === undefined ? undefined : lineCounter.linePos(offset).line;
 }
 
+/** One of: a credential cache, a username + password, a keytab (default /etc/krb5.keytab). */
+function kerberosConfig(
+  server: RawConfig['policyServers'][number],
+  resolve: (p: string) => string,
+  resolveSecret: (ref: Record<string, string>) => SecretRef,
+  where: (keys: KeyPath) => { file: string; line: number | undefined; key: string },
+): KerberosConfig {
+  const raw = server.kerberos ?? {};
+  const sources = [raw.ccache !== undefined && 'kerberos.ccache', raw.keytab !== undefined && 'kerberos.keytab', (server.username !== undefined || server.password !== undefined) && 'username/password'].filter(Boolean);
+  if (sources.length > 1) throw new ConfigError(`auth: kerberos takes one ticket source, got ${sources.join(' and ')}`, where([]));
+  let credential: KerberosCredentialConfig;
+  if (server.username !== undefined || server.password !== undefined) {
+    if (!server.username || !server.password) throw new ConfigError('auth: kerberos with a password needs both "username" (user@REALM) and "password" (a secret source)', where([]));
+    if (raw.principal !== undefined) throw new ConfigError('"kerberos.principal" is for keytabs; with a password the principal is "username"', where(['kerberos', 'principal']));
+    credential = { kind: 'password', principal: server.username, password: resolveSecret(server.password) };
+  } else if (raw.ccache !== undefined) {
+    if (raw.principal !== undefined) throw new ConfigError('"kerberos.principal" is for keytabs; a credential cache has its own principal', where(['kerberos', 'principal']));
+    credential = { kind: 'ccache', ccache: /^[A-Z]+:/.test(raw.ccache) ? raw.ccache : `FILE:${resolve(raw.ccache)}` };
+  } else {
+    credential = { kind: 'keytab', keytab: resolve(raw.keytab ?? DEFAULTS.kerberosKeytab), ...(raw.principal !== undefined ? { principal: raw.principal } : {}) };
+  }
+  return { credential, delegation: raw.delegation ?? false, ...(raw.servicePrincipal !== undefined ? { servicePrincipal: raw.servicePrincipal } : {}) };
+}
+
 function normalize(
   raw: RawConfig,
   file: string,
@@ -139,11 +164,16 @@ function normalize(
     if (server.auth === 'username') {
       if (!server.username) throw new ConfigError('missing "username" (required with auth: username)', where(['policyServers', index]));
       if (!server.password) throw new ConfigError('missing "password" (required with auth: username); write { env: NAME }, { file: PATH }, { keyring: NAME } or { systemdCredential: NAME }', where(['policyServers', index]));
-    } else {
+    } else if (server.auth === 'certificate') {
       if (server.username !== undefined) throw new ConfigError('"username" is not used with auth: certificate (the managed certificate authenticates)', at('username'));
       if (server.password !== undefined) throw new ConfigError('"password" is not used with auth: certificate (the managed certificate authenticates)', at('password'));
     }
+    if (server.auth !== 'kerberos' && server.kerberos !== undefined) throw new ConfigError(`"kerberos" is only used with auth: kerberos`, at('kerberos'));
     const out: PolicyServerConfig = { url: server.url, auth: server.auth, priority: server.priority ?? DEFAULTS.priority, index };
+    if (server.auth === 'kerberos') {
+      out.kerberos = kerberosConfig(server, resolve, resolveSecret, (key) => where(['policyServers', index, ...key]));
+      return out;
+    }
     if (server.username !== undefined) out.username = server.username;
     if (server.password !== undefined) out.password = resolveSecret(server.password);
     return out;
@@ -211,6 +241,7 @@ function normalize(
     },
     pendingMaxAgeMs: raw.pendingMaxAge ?? DEFAULTS.pendingMaxAgeMs,
     logging: { format: raw.logging?.format ?? 'auto' },
+    notifications: normalizeNotifications(raw.notifications, resolve, where),
   };
   if (config.schedule.intervalMs < 60_000) throw new ConfigError('must be at least 1m', where(['schedule', 'interval']));
   for (const key of ['connectTimeout', 'requestTimeout'] as const) {

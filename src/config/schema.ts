@@ -4,6 +4,7 @@
 import { isIP } from 'node:net';
 import * as v from 'valibot';
 import { parseDuration } from './duration.js';
+import { notificationsSchema } from './notificationsSchema.js';
 
 const nonEmptyString = v.pipe(v.string('expected a string'), v.trim(), v.nonEmpty('must not be empty'));
 
@@ -73,17 +74,19 @@ const proxyUrl = v.pipe(
 
 const policyServer = v.strictObject({
   url: httpsUrl,
-  auth: v.pipe(
-    v.string('expected "username" or "certificate"'),
-    v.check(
-      (auth) => auth !== 'kerberos',
-      'Kerberos authentication is not supported (this agent serves machines outside the domain); use "username" for enrollment and "certificate" for key-based renewal',
-    ),
-    v.picklist(['username', 'certificate'], 'expected "username" or "certificate"'),
-  ),
+  auth: v.pipe(v.string('expected "username", "certificate" or "kerberos"'), v.picklist(['username', 'certificate', 'kerberos'], 'expected "username", "certificate" or "kerberos"')),
   priority: v.optional(v.pipe(v.number('expected a whole number'), v.integer('expected a whole number'), v.minValue(0, 'expected 0 or more'))),
   username: v.optional(nonEmptyString),
   password: v.optional(secretRef),
+  kerberos: v.optional(
+    v.strictObject({
+      keytab: v.optional(nonEmptyString),
+      principal: v.optional(nonEmptyString),
+      ccache: v.optional(nonEmptyString),
+      servicePrincipal: v.optional(v.pipe(nonEmptyString, v.regex(/^[^/@\s]+\/[^/@\s]+(@[^@\s]+)?$/, 'expected a service principal such as HTTP/ces.example.com'))),
+      delegation: v.optional(v.boolean('expected true or false')),
+    }),
+  ),
 });
 
 const pkcs11Key = v.strictObject({
@@ -168,6 +171,7 @@ export const configSchema = v.strictObject({
   ),
   pendingMaxAge: v.optional(duration),
   logging: v.optional(v.strictObject({ format: v.optional(v.picklist(['json', 'text', 'auto'], 'expected "json", "text" or "auto"')) })),
+  notifications: v.optional(notificationsSchema),
 });
 
 export type RawConfig = v.InferOutput<typeof configSchema>;

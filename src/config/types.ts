@@ -1,6 +1,7 @@
 // The validated configuration as plain typed objects. Everything below the loader reads these and
 // nothing else: no YAML, no environment. Durations are milliseconds; paths are absolute (relative
 // ones were resolved against the config file's folder); secrets are references, never values.
+import type { NotificationsConfig } from './notificationTypes.js';
 
 /** Where a secret comes from. Exactly one source; the value itself never appears in the config. */
 export type SecretRef =
@@ -9,7 +10,21 @@ export type SecretRef =
   | { keyring: string }
   | { systemdCredential: string };
 
-export type PolicyServerAuth = 'username' | 'certificate';
+export type PolicyServerAuth = 'username' | 'certificate' | 'kerberos';
+
+/** How a kerberos policy server (and the Kerberos CES endpoints) get a ticket. */
+export type KerberosCredentialConfig =
+  | { kind: 'keytab'; keytab: string; /** absent: the machine principals, first that works */ principal?: string }
+  | { kind: 'ccache'; ccache: string }
+  | { kind: 'password'; /** username + password of the policy server entry */ principal: string; password: SecretRef };
+
+export interface KerberosConfig {
+  credential: KerberosCredentialConfig;
+  /** Service principal of the endpoints; default HTTP/<host of each URL>. */
+  servicePrincipal?: string;
+  /** Let the server act as us onwards (GSS delegation); default false. */
+  delegation: boolean;
+}
 
 export interface PolicyServerConfig {
   /** https URL of the CEP (MS-XCEP) endpoint. */
@@ -22,6 +37,8 @@ export interface PolicyServerConfig {
   username?: string;
   /** Required for auth 'username'. */
   password?: SecretRef;
+  /** For auth 'kerberos'. */
+  kerberos?: KerberosConfig;
   /** Position in the config file's list (stable tie-break and for messages). */
   index: number;
 }
@@ -136,6 +153,8 @@ export interface Config {
   /** A pending request older than this is abandoned (default 60 days). */
   pendingMaxAgeMs: number;
   logging: LoggingConfig;
+  /** Who hears about failures, pending requests and expiry (docs/configuration.md, "Notifications"). */
+  notifications: NotificationsConfig;
 }
 
 export const DEFAULTS = {
@@ -148,4 +167,6 @@ export const DEFAULTS = {
   connectTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   pendingMaxAgeMs: 60 * 86400_000,
+  /** The machine keytab realm join / adcli join writes. */
+  kerberosKeytab: '/etc/krb5.keytab',
 } as const;

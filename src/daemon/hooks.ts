@@ -56,16 +56,33 @@ export function failureEnvironment(event: FailureEvent): Record<string, string> 
   };
 }
 
+/**
+ * The environment of every command autoenroll starts for someone else: deploy and failure hooks
+ * and the command notification sink. The one place that decides what a child inherits.
+ */
+export function hookEnvironment(vars: Record<string, string>, baseEnv: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...baseEnv, ...vars };
+}
+
 /** Runs one command to completion (or timeout); never rejects. */
 export function runHookCommand(
   command: string,
-  options: { shell: boolean; timeoutMs: number; env: NodeJS.ProcessEnv; cwd?: string },
+  options: {
+    shell: boolean;
+    timeoutMs: number;
+    env: NodeJS.ProcessEnv;
+    cwd?: string;
+    /** The argv to run (`command` is then only its label); default: `command` split by splitCommand. */
+    argv?: string[];
+    /** Written to the command's stdin, then closed (default: no stdin). */
+    stdin?: string;
+  },
 ): Promise<HookRun> {
   const started = performance.now();
   return new Promise((resolve) => {
     let argv: string[];
     try {
-      argv = options.shell ? [command] : splitCommand(command);
+      argv = options.argv ?? (options.shell ? [command] : splitCommand(command));
     } catch (error) {
       resolve({ command, exitCode: null, signal: null, timedOut: false, durationMs: 0, outputTail: '', spawnError: (error as Error).message });
       return;
@@ -78,7 +95,7 @@ export function runHookCommand(
       shell: options.shell,
       env: options.env,
       cwd: options.cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       // Its own process group, so a timeout kills what the hook started too.
       detached: process.platform !== 'win32',
       windowsHide: true,
@@ -86,6 +103,11 @@ export function runHookCommand(
     const collect = (chunk: Buffer): void => {
       tail = (tail + chunk.toString('utf8')).slice(-OUTPUT_TAIL_BYTES);
     };
+    if (options.stdin !== undefined && child.stdin) {
+      // A command that exits without reading its stdin must not crash the agent with EPIPE.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(options.stdin);
+    }
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
     const finish = (run: Omit<HookRun, 'command' | 'durationMs' | 'outputTail' | 'timedOut'>): void => {
@@ -134,7 +156,7 @@ export async function runHooks(
   const commands = kind === 'deploy' ? hooks.deploy : hooks.failure;
   const runs: HookRun[] = [];
   for (const command of commands) {
-    const run = await runHookCommand(command, { shell: hooks.shell, timeoutMs: hooks.timeoutMs, env: { ...baseEnv, ...vars } });
+    const run = await runHookCommand(command, { shell: hooks.shell, timeoutMs: hooks.timeoutMs, env: hookEnvironment(vars, baseEnv) });
     runs.push(run);
     const fields = {
       id: vars.AUTOENROLL_ID,

@@ -13,6 +13,8 @@ export interface CertificateMetrics {
   renewAtMs: number | null;
   lastSuccessMs: number | null;
   consecutiveFailures: number;
+  /** When the pending request was submitted (absent/null: nothing pending). */
+  pendingSinceMs?: number | null;
 }
 
 export interface MetricsSnapshot {
@@ -21,6 +23,10 @@ export interface MetricsSnapshot {
   endpoints: Array<{ url: string; up: boolean }>;
   lastPass: { finishedAtMs: number; durationMs: number; exitCode: number } | null;
   passesTotal: number;
+  /** When the snapshot was taken (pending ages are measured to it; default: lastPass.finishedAtMs). */
+  nowMs?: number;
+  /** Events waiting in each notification sink's outbox. */
+  notificationQueues?: Array<{ sink: string; length: number; dropped: number }>;
 }
 
 type Sample = { labels: Record<string, string>; value: number };
@@ -73,7 +79,38 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
       snapshot.endpoints.map((e) => ({ labels: { url: e.url }, value: e.up ? 1 : 0 })),
     ),
     family('autoenroll_passes_total', 'Passes run since the service started.', [{ labels: {}, value: snapshot.passesTotal }]),
+    // Names in the style of certificate exporters (x509-certificate-exporter, cert-manager), for alert rules.
+    family('autoenroll_certificate_not_after_timestamp_seconds', 'Expiry (notAfter) of the installed certificate, Unix time.', present((c) => c.notAfterMs)),
+    family('autoenroll_certificate_renewal_due_timestamp_seconds', 'When renewal of the installed certificate is due, Unix time.', present((c) => c.renewAtMs)),
+    family(
+      'autoenroll_certificate_failure_streak',
+      'Failed attempts in a row since the last success (0: healthy).',
+      certs.map((c) => ({ labels: { id: c.id }, value: c.consecutiveFailures })),
+    ),
+    family(
+      'autoenroll_certificate_pending_age_seconds',
+      'How long the pending request has waited for CA manager approval (absent: nothing pending).',
+      certs.flatMap((c) =>
+        c.pendingSinceMs === null || c.pendingSinceMs === undefined
+          ? []
+          : [{ labels: { id: c.id }, value: Math.max(0, seconds((snapshot.nowMs ?? snapshot.lastPass?.finishedAtMs ?? c.pendingSinceMs) - c.pendingSinceMs)) }],
+      ),
+    ),
   ];
+  if (snapshot.notificationQueues) {
+    families.push(
+      family(
+        'autoenroll_notification_queue_length',
+        'Notifications waiting in the outbox of each sink (a sink that keeps failing grows).',
+        snapshot.notificationQueues.map((q) => ({ labels: { sink: q.sink }, value: q.length })),
+      ),
+      family(
+        'autoenroll_notification_dropped',
+        'Notifications dropped because the sink\'s outbox was full.',
+        snapshot.notificationQueues.map((q) => ({ labels: { sink: q.sink }, value: q.dropped })),
+      ),
+    );
+  }
   if (snapshot.lastPass) {
     families.push(
       family('autoenroll_last_pass_seconds', 'When the last pass finished (Unix time).', [{ labels: {}, value: seconds(snapshot.lastPass.finishedAtMs) }]),

@@ -39,6 +39,7 @@ export async function metricsFromPass(
   store: Store,
   health: EndpointHealth,
   passesTotal: number,
+  notificationQueues?: MetricsSnapshot['notificationQueues'],
 ): Promise<MetricsSnapshot> {
   const certificates: CertificateMetrics[] = [];
   for (const cert of result.certificates) {
@@ -53,6 +54,7 @@ export async function metricsFromPass(
       renewAtMs: ms(cert.renewAt),
       lastSuccessMs: ms(state?.lastSuccessAt),
       consecutiveFailures: state?.consecutiveFailures ?? 0,
+      pendingSinceMs: cert.status === 'PENDING' ? ms(state?.pending?.submittedAt) : null,
     });
   }
   const finishedAtMs = ms(result.finishedAt) ?? Date.now();
@@ -61,5 +63,7 @@ export async function metricsFromPass(
     endpoints: health.list(),
     lastPass: { finishedAtMs, durationMs: finishedAtMs - (ms(result.startedAt) ?? finishedAtMs), exitCode: result.exitCode },
     passesTotal,
+    nowMs: finishedAtMs,
+    ...(notificationQueues ? { notificationQueues } : {}),
   };
 }

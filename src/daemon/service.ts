@@ -11,9 +11,13 @@ import type { Clock } from './clock.js';
 import type { LiveStatus } from './controlProtocol.js';
 import { startControlServer } from './controlSocket.js';
 import { writeMetrics } from './metrics.js';
+import type { MetricsSnapshot } from './metrics.js';
+import { readOutbox } from './notificationOutbox.js';
 import { EndpointHealth, metricsFromPass } from './passMetrics.js';
 import { Scheduler } from './scheduler.js';
 import type { PassReport, PassRequest } from './scheduler.js';
+import { factsFromPass } from './certificateFacts.js';
+import type { Notifications } from './notifications.js';
 import { createNotifier } from './sdNotify.js';
 import type { Notifier } from './sdNotify.js';
 
@@ -22,6 +26,8 @@ export interface ServiceRuntime {
   config: Config;
   store: Store;
   agent: Agent;
+  /** Notification sinks (absent: none). Delivery runs in the background, never inside a pass. */
+  notifications?: Notifications;
   close(): Promise<void>;
 }
 
@@ -63,14 +69,55 @@ export async function runService(options: ServiceOptions): Promise<number> {
     lastResult = result;
     logCertificateEvents(logger, result);
     health.record(result);
+    await notifyAfterPass(current, result);
     try {
-      await writeMetrics(stateDir, await metricsFromPass(result, current.store, health, scheduler.state().passes));
+      const queues = await notificationQueues(current);
+      await writeMetrics(stateDir, await metricsFromPass(result, current.store, health, scheduler.state().passes, queues));
     } catch (error) {
       logger.warn('metrics.write_failed', { error: errorToJson(error) });
     }
     const nextWakeAtMs = Date.parse(result.nextWakeAt);
     void notifier.status(`last pass ${result.finishedAt}: exit ${result.exitCode}; next planned wake ${result.nextWakeAt}`);
     return { exitCode: result.exitCode, nextWakeAtMs: Number.isFinite(nextWakeAtMs) ? nextWakeAtMs : null, result };
+  };
+
+  // Expiry thresholds are crossed between passes: a timer re-judges the last pass's facts then.
+  // Facts of an older pass must not be judged after a newer pass's: each pass re-arms the timer.
+  let thresholdTimer: NodeJS.Timeout | undefined;
+  let passSeq = 0;
+  const armThresholdTimer = async (current: ServiceRuntime, result: PassResult): Promise<void> => {
+    clearTimeout(thresholdTimer);
+    const seq = passSeq;
+    const notifications = current.notifications;
+    if (!notifications?.enabled || options.signal.aborted) return;
+    const facts = await factsFromPass(result, current.store);
+    const at = await notifications.nextThresholdAt(facts);
+    if (at === null) return;
+    const check = (): void => {
+      if (runtime !== current || options.signal.aborted || seq !== passSeq) return;
+      if (Date.now() < at - 1000) {
+        thresholdTimer = setTimeout(check, Math.min(30_000, at - Date.now()));
+        return;
+      }
+      void notifications
+        .afterFacts(facts)
+        .then(() => notifications.kick())
+        .then(() => armThresholdTimer(current, result))
+        .catch((error: unknown) => logger.warn('notification.threshold_check_failed', { error: errorToJson(error) }));
+    };
+    thresholdTimer = setTimeout(check, Math.max(0, Math.min(30_000, at - Date.now())));
+    thresholdTimer.unref?.();
+  };
+  const notifyAfterPass = async (current: ServiceRuntime, result: PassResult): Promise<void> => {
+    passSeq += 1;
+    if (!current.notifications?.enabled) return;
+    try {
+      await current.notifications.afterPass(result);
+      current.notifications.kick();
+      await armThresholdTimer(current, result);
+    } catch (error) {
+      logger.warn('notification.after_pass_failed', { error: errorToJson(error) });
+    }
   };
 
   const scheduler: Scheduler = new Scheduler({
@@ -86,7 +133,9 @@ export async function runService(options: ServiceOptions): Promise<number> {
       }
       const previous = runtime;
       runtime = next;
+      await previous.notifications?.stop(1000);
       await previous.close();
+      next.notifications?.kick();
     },
   });
 
@@ -148,16 +197,28 @@ export async function runService(options: ServiceOptions): Promise<number> {
   });
   await notifier.ready(`control socket ${control.path}; first pass starting`);
 
+  // Events queued before a restart (or left by a killed process) go out now.
+  runtime.notifications?.kick();
   try {
     await scheduler.run();
   } finally {
     options.signal.removeEventListener('abort', stop);
     removeReload?.();
+    clearTimeout(thresholdTimer);
+    // Deliveries in flight stay in the outbox when they do not finish in time.
+    await runtime.notifications?.stop(1000);
     await control.close();
     await runtime.close();
   }
   logger.info('service.stopped', { passes: scheduler.state().passes });
   return 0;
+}
+
+async function notificationQueues(current: ServiceRuntime): Promise<MetricsSnapshot['notificationQueues']> {
+  const sinks = current.config.notifications?.sinks ?? [];
+  if (sinks.length === 0) return undefined;
+  const outbox = await readOutbox(current.config.stateDir);
+  return sinks.map((s) => ({ sink: s.name, length: outbox.queues[s.name]?.length ?? 0, dropped: outbox.dropped[s.name] ?? 0 }));
 }
 
 function logCertificateEvents(logger: Logger, result: PassResult): void {

@@ -3,7 +3,7 @@
 // anything is next due. The CLI commands and the service only call runPass and print or schedule
 // from its PassResult; all enrollment logic is here and below.
 import { readFile } from 'node:fs/promises';
-import type { CertificateConfig } from '../config/types.js';
+import type { CertificateConfig, PolicyServerConfig } from '../config/types.js';
 import { AutoenrollError, ConfigError, InternalError, UsageError, errorToJson } from '../errors.js';
 import { readCertificates } from '../pki/pem.js';
 import type { ActionTaken, Agent, AgentDeps, CertificateResult, PassOptions, PassResult } from './agentTypes.js';
@@ -17,7 +17,8 @@ import type { ExecutionResult, ExecutorContext, Turn } from './executor.js';
 import { aggregateExitCode, idleVerdict } from './passOutcome.js';
 import { plan } from './planner.js';
 import type { CertificateAction, PlanOperation } from './plannerTypes.js';
-import { certificatePlanInput, hasPasswordCredentials, scheduleOverrides } from './plannerInput.js';
+import { certificatePlanInput, hasEnrollmentCredentials, hasPasswordCredentials, scheduleOverrides } from './plannerInput.js';
+import { haveKerberosCredentials, kerberosCredential, kerberosServers } from './kerberosCredential.js';
 import type { CertificateSnapshot } from './plannerInput.js';
 import { runPolicyStep, stepFreshness, usernameCredential } from './policyStep.js';
 import { afterFailure } from './stateUpdates.js';
@@ -127,6 +128,7 @@ export function createAgent(deps: AgentDeps): Agent {
       breaker: memory,
       ...(policy.info.policyId ? { policyId: policy.info.policyId } : {}),
       havePassword: hasPasswordCredentials(config),
+      ...(haveKerberosCredentials(config) ? { kerberosCredential: () => kerberosCredential(kerberosServers(config)[0] as PolicyServerConfig, deps.resolveSecret, deps.now()) } : {}),
       usernameCredential: () => {
         if (!firstUsernameServer) return Promise.reject(new ConfigError('no policy server has a username and password for the enrollment service', {}, 'NO_CREDENTIALS'));
         credential ??= usernameCredential(firstUsernameServer, deps.resolveSecret);
@@ -155,7 +157,7 @@ export function createAgent(deps: AgentDeps): Agent {
     const snapshots = await Promise.all(
       config.certificates.map((c) => afterTurns.get(c.id) ?? readSnapshot(c, store.certificate(c.id)).catch(() => null)),
     );
-    const password = hasPasswordCredentials(config);
+    const password = hasEnrollmentCredentials(config);
     const inputs = snapshots.filter((s): s is CertificateSnapshot => s !== null).map((s) => certificatePlanInput(s, policy.views, password));
     const after = plan({ hostId: deps.hostId, policy: stepFreshness(policy, operation !== undefined), certificates: inputs }, nowMs, { schedule });
     for (const result of done) {
@@ -244,7 +246,7 @@ export function createAgent(deps: AgentDeps): Agent {
         action = 'resubmit';
         execution = await executeResubmit(ctx, turn, recovery.submitting);
       } else {
-        const input = certificatePlanInput(snapshot, views, ctx.havePassword);
+        const input = certificatePlanInput(snapshot, views, ctx.havePassword || ctx.kerberosCredential !== undefined);
         const planned = plan({ hostId: deps.hostId, policy: stepFreshness(policy, options.operation !== 'scheduled'), certificates: [input] }, deps.now(), {
           operation: planOperation(options.operation),
           schedule,

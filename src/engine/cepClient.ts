@@ -5,7 +5,7 @@ import { buildGetPoliciesRequest, WINDOWS_REQUEST_FILTER } from '../protocol/xce
 import { parseGetPoliciesResponse } from '../protocol/xcepResponse.js';
 import type { PolicyResponse } from '../protocol/policyModel.js';
 import type { HttpsClient } from '../transport/httpsClient.js';
-import { postOptionsOf, usernameTokenOf } from './endpointCredential.js';
+import { postWith, usernameTokenOf } from './endpointCredential.js';
 import type { EndpointCredential } from './endpointCredential.js';
 
 export interface FetchPolicyOptions {
@@ -28,6 +28,6 @@ export async function fetchPolicy(
     usernameToken: usernameTokenOf(credential),
     now: options.now,
   });
-  const response = await http.post(url, body, postOptionsOf(credential, options.signal));
+  const response = await postWith(http, credential, url, body, options.signal);
   return parseGetPoliciesResponse(response.body, { endpoint: url });
 }

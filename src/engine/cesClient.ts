@@ -12,7 +12,7 @@ import type { EnrollmentUriCandidate, SelectedEnrollmentEndpoint } from '../tran
 import { withFailover } from '../transport/failover.js';
 import type { CircuitBreaker } from '../transport/circuitBreaker.js';
 import type { HttpsClient } from '../transport/httpsClient.js';
-import { postOptionsOf, usernameTokenOf } from './endpointCredential.js';
+import { postWith, usernameTokenOf } from './endpointCredential.js';
 import type { EndpointCredential } from './endpointCredential.js';
 
 export type CesEndpoint = SelectedEnrollmentEndpoint<EnrollmentUriCandidate>;
@@ -114,7 +114,7 @@ export async function submitToCes(
         now: new Date(call.nowMs()),
       });
       await beforeSend(target);
-      const response = await call.http.post(target.url, body, postOptionsOf(credential, signal));
+      const response = await postWith(call.http, credential, target.url, body, signal);
       return settle({ body: response.body, status: response.status, url: target.url }, onAnswer && ((raw, outcome) => onAnswer(target, raw, outcome)));
     },
     {
@@ -138,7 +138,7 @@ export async function queryCes(call: CesCall, endpoint: CesEndpoint, requestId: 
     async (target, signal) => {
       const credential = await call.credentialFor(target);
       const body = buildQueryTokenStatusRequest({ to: target.url, requestId, usernameToken: usernameTokenOf(credential), now: new Date(call.nowMs()) });
-      const response = await call.http.post(target.url, body, postOptionsOf(credential, signal));
+      const response = await postWith(call.http, credential, target.url, body, signal);
       return settle({ body: response.body, status: response.status, url: target.url }, onAnswer);
     },
     { random: call.random, nowMs: call.nowMs, signal: call.signal, ...(call.breaker ? { breaker: call.breaker } : {}) },

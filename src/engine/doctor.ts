@@ -24,7 +24,9 @@ import { fetchPolicy } from './cepClient.js';
 import { clockCheck, failed, finishEndpoint, overallExitCode, probeChecks, skipped } from './doctorChecks.js';
 import type { DoctorCheck, DoctorReport, EndpointAuthKind, EndpointReport, GeneralFinding } from './doctorTypes.js';
 import type { EndpointCredential } from './endpointCredential.js';
-import { postOptionsOf, usernameTokenOf } from './endpointCredential.js';
+import { postWith, usernameTokenOf } from './endpointCredential.js';
+import { kerberosDoctorChecks } from './doctorKerberos.js';
+import { kerberosServers } from './kerberosCredential.js';
 import { readPolicyCache } from './policyCache.js';
 import { tokenFindings } from './doctorToken.js';
 import { openTokenFor } from '../pki/pkcs11Token.js';
@@ -91,8 +93,21 @@ async function managedClientCertificate(config: Config, store: Store, nowMs: num
   return null;
 }
 
+function authDetail(credential: EndpointCredential): string {
+  switch (credential.kind) {
+    case 'username':
+      return `UsernameToken for ${credential.username} accepted`;
+    case 'certificate':
+      return 'client certificate accepted';
+    case 'kerberos':
+      return `Kerberos ticket of ${credential.identity.principal ?? 'the cached principal'} accepted, and the server proved its identity (mutual authentication)`;
+    default:
+      return 'anonymous';
+  }
+}
+
 const isAuthFailure = (code: string): boolean =>
-  code === 'TLS_CLIENT_CERT_REJECTED' || code === 'HTTP_UNAUTHORIZED' || code === 'HTTP_FORBIDDEN' || code === 'SERVER_REJECTED_CREDENTIALS' || code === 'PROXY_AUTH_REQUIRED';
+  code.startsWith('KERBEROS_') || code === 'TLS_CLIENT_CERT_REJECTED' || code === 'HTTP_UNAUTHORIZED' || code === 'HTTP_FORBIDDEN' || code === 'SERVER_REJECTED_CREDENTIALS' || code === 'PROXY_AUTH_REQUIRED';
 
 export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
   const { config } = deps;
@@ -134,8 +149,16 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
   /** Auth + GetPolicies for one policy server whose TLS step passed. */
   async function policyRoundTrip(server: PolicyServerConfig): Promise<{ checks: DoctorCheck[]; response?: PolicyResponse }> {
     let credential: EndpointCredential | null;
+    const kerberosChecks: DoctorCheck[] = [];
+    let kerberosFound: EndpointCredential | undefined;
+    if (server.auth === 'kerberos') {
+      const kerberos = await kerberosDoctorChecks(server, server.url, deps.resolveSecret, deps.now());
+      if (!kerberos.credential) return { checks: [...kerberos.checks, skipped('auth', 'no Kerberos ticket'), skipped('policy', 'no credentials')] };
+      kerberosChecks.push(...kerberos.checks);
+      kerberosFound = kerberos.credential;
+    }
     try {
-      credential = server.auth === 'username' ? await usernameCredential(server) : certificateCredential();
+      credential = server.auth === 'username' ? await usernameCredential(server) : server.auth === 'kerberos' ? (kerberosFound ?? null) : certificateCredential();
     } catch (error) {
       return { checks: [failed('auth', error), skipped('policy', 'no credentials')] };
     }
@@ -147,14 +170,15 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
       return {
         response,
         checks: [
-          { name: 'auth', status: 'ok', detail: credential.kind === 'username' ? `UsernameToken for ${credential.username} accepted` : 'client certificate accepted' },
+          ...kerberosChecks,
+          { name: 'auth', status: 'ok', detail: authDetail(credential) },
           { name: 'policy', status: 'ok', detail: `GetPolicies: policy ${response.policyId}${name}, ${response.templates.length} templates, ${response.cas.length} CAs, ${uris} enrollment URIs` },
         ],
       };
     } catch (error) {
       const classified = classifyTransportError(error, { url: server.url, clientCertificate: credential.kind === 'certificate', duringConnect: false });
-      if (isAuthFailure(classified.code)) return { checks: [failed('auth', classified), skipped('policy', 'credentials refused')] };
-      return { checks: [skipped('auth', 'unknown: the policy request failed first'), failed('policy', classified)] };
+      if (isAuthFailure(classified.code)) return { checks: [...kerberosChecks, failed('auth', classified), skipped('policy', 'credentials refused')] };
+      return { checks: [...kerberosChecks, skipped('auth', 'unknown: the policy request failed first'), failed('policy', classified)] };
     }
   }
 
@@ -170,6 +194,8 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
         checks.push(...trip.checks);
         response = trip.response;
       } else {
+        // Ticket, SPN and the KDC's clock do not need the server: say what they are even now.
+        if (server.auth === 'kerberos') checks.push(...(await kerberosDoctorChecks(server, server.url, deps.resolveSecret, deps.now())).checks);
         checks.push(skipped('clock', 'no TLS connection'), skipped('auth', 'no TLS connection'), skipped('policy', 'no TLS connection'));
       }
       const report = finishEndpoint({ url: server.url, role: 'policy', auth: server.auth, priority: server.priority, ...(probed.via ? { via: probed.via } : {}), checks });
@@ -189,9 +215,15 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
 
   async function enrollmentRoundTrip(uri: LearnedUri): Promise<DoctorCheck[]> {
     const kind = AUTH_KIND[uri.clientAuthentication] ?? 'unknown';
-    if (kind === 'kerberos' || kind === 'unknown') return [skipped('auth', `${kind} authentication is not used by autoenroll`), skipped('enrollment', 'not used')];
+    if (kind === 'unknown') return [skipped('auth', `${kind} authentication is not used by autoenroll`), skipped('enrollment', 'not used')];
     let credential: EndpointCredential | null;
-    if (kind === 'username') {
+    const kerberosChecks: DoctorCheck[] = [];
+    if (kind === 'kerberos') {
+      const kerberos = await kerberosDoctorChecks(kerberosServers(config)[0], uri.uri, deps.resolveSecret, deps.now());
+      kerberosChecks.push(...kerberos.checks);
+      if (!kerberos.credential) return [...kerberosChecks, skipped('auth', 'no Kerberos ticket'), skipped('enrollment', 'no credentials')];
+      credential = kerberos.credential;
+    } else if (kind === 'username') {
       try {
         credential = await usernameCredential(usernameServer);
       } catch (error) {
@@ -204,24 +236,20 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
       credential = { kind: 'none' };
     }
     const body = buildQueryTokenStatusRequest({ to: uri.uri, requestId: PROBE_REQUEST_ID, usernameToken: usernameTokenOf(credential), now: new Date(deps.now()) });
-    const authOk: DoctorCheck = {
-      name: 'auth',
-      status: 'ok',
-      detail: credential.kind === 'username' ? `UsernameToken for ${credential.username} accepted` : credential.kind === 'certificate' ? 'client certificate accepted' : 'anonymous',
-    };
+    const authOk: DoctorCheck = { name: 'auth', status: 'ok', detail: authDetail(credential) };
     try {
-      const response = await deps.http.post(uri.uri, body, postOptionsOf(credential, deps.signal));
+      const response = await postWith(deps.http, credential, uri.uri, body, deps.signal);
       const answer = parseWstepResponse(response.body, response.status);
-      if (answer.kind !== 'fault') return [authOk, { name: 'enrollment', status: 'ok', detail: `the CES answered a status query (${answer.kind})` }];
+      if (answer.kind !== 'fault') return [...kerberosChecks, authOk, { name: 'enrollment', status: 'ok', detail: `the CES answered a status query (${answer.kind})` }];
       const error = faultToError(answer.fault, uri.uri);
-      if (answer.fault.category === 'security') return [failed('auth', error), skipped('enrollment', 'credentials refused')];
-      if (answer.fault.category === 'addressing' || answer.fault.category === 'internal') return [authOk, failed('enrollment', error)];
+      if (answer.fault.category === 'security') return [...kerberosChecks, failed('auth', error), skipped('enrollment', 'credentials refused')];
+      if (answer.fault.category === 'addressing' || answer.fault.category === 'internal') return [...kerberosChecks, authOk, failed('enrollment', error)];
       const hresult = answer.fault.detail?.hresultHex ? ` (${answer.fault.detail.hresultName ?? answer.fault.detail.hresultHex})` : '';
-      return [authOk, { name: 'enrollment', status: 'ok', detail: `the CA answered a status query for RequestID ${PROBE_REQUEST_ID} with a fault${hresult}, as expected for a request that does not exist` }];
+      return [...kerberosChecks, authOk, { name: 'enrollment', status: 'ok', detail: `the CA answered a status query for RequestID ${PROBE_REQUEST_ID} with a fault${hresult}, as expected for a request that does not exist` }];
     } catch (error) {
       const classified = classifyTransportError(error, { url: uri.uri, clientCertificate: credential.kind === 'certificate', duringConnect: false });
-      if (isAuthFailure(classified.code)) return [failed('auth', classified), skipped('enrollment', 'credentials refused')];
-      return [skipped('auth', 'unknown: the request failed first'), failed('enrollment', classified)];
+      if (isAuthFailure(classified.code)) return [...kerberosChecks, failed('auth', classified), skipped('enrollment', 'credentials refused')];
+      return [...kerberosChecks, skipped('auth', 'unknown: the request failed first'), failed('enrollment', classified)];
     }
   }
 

@@ -1,7 +1,7 @@
 // The shapes of `autoenroll doctor`'s report: per endpoint, one result per check, and for each
 // problem a one-line cause and a one-line fix. `--json` prints DoctorReport as it is.
 
-export type CheckName = 'dns' | 'tcp' | 'tls' | 'clock' | 'auth' | 'policy' | 'enrollment';
+export type CheckName = 'dns' | 'tcp' | 'tls' | 'clock' | 'auth' | 'policy' | 'enrollment' | 'kerberos-ticket' | 'kerberos-spn' | 'kerberos-clock';
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
 export interface DoctorCheck {

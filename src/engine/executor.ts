@@ -55,6 +55,8 @@ export interface ExecutorContext extends InstallContext {
   /** The UsernameToken credential for username CES endpoints (resolved once per pass). */
   usernameCredential: () => Promise<EndpointCredential>;
   havePassword: boolean;
+  /** The Negotiate credential for Kerberos CES endpoints; absent: Kerberos endpoints are not used. */
+  kerberosCredential?: () => Promise<EndpointCredential>;
 }
 
 export interface Turn {
@@ -115,6 +117,9 @@ function cesCall(ctx: ExecutorContext, current: Generation | null): CesCall {
       switch (endpoint.clientAuthentication) {
         case ClientAuthentication.USERNAME_PASSWORD:
           return ctx.usernameCredential();
+        case ClientAuthentication.KERBEROS:
+          if (!ctx.kerberosCredential) throw new InternalError(`${endpoint.url} needs Kerberos and it is not configured`, 'NO_KERBEROS');
+          return ctx.kerberosCredential();
         case ClientAuthentication.CERTIFICATE:
           if (!current) throw new InternalError(`${endpoint.url} needs a client certificate and there is none`, 'NO_CLIENT_CERTIFICATE');
           return certificateCredential(ctx, current);
@@ -138,8 +143,8 @@ function emptyResult(action: ActionTaken, warnings: string[] = []): ExecutionRes
   return { action, outcome: 'failed', error: null, generation: null, previousThumbprint: null, requestId: null, endpoint: null, outputs: [], warnings };
 }
 
-const authOf = (endpoint: Pick<CesEndpoint, 'clientAuthentication'>): 'username' | 'certificate' =>
-  endpoint.clientAuthentication === ClientAuthentication.CERTIFICATE ? 'certificate' : 'username';
+const authOf = (endpoint: Pick<CesEndpoint, 'clientAuthentication'>): 'username' | 'certificate' | 'kerberos' =>
+  endpoint.clientAuthentication === ClientAuthentication.CERTIFICATE ? 'certificate' : endpoint.clientAuthentication === ClientAuthentication.KERBEROS ? 'kerberos' : 'username';
 
 /** A CA decision or a credential rejection ends a submission; a transport failure keeps it, to be resent with the same bytes and key. */
 async function endSubmissionOn(store: CertificateStore, error: unknown): Promise<void> {
@@ -151,7 +156,7 @@ interface Answered {
   kind: 'enroll' | 'renew';
   answer: CesAnswer;
   caId: string | undefined;
-  auth: 'username' | 'certificate';
+  auth: 'username' | 'certificate' | 'kerberos';
   request: Submission['request'];
   requestDigest: string;
   templateName: string;
@@ -275,7 +280,7 @@ export async function executeEnroll(ctx: ExecutorContext, turn: Turn, targetTemp
     kind: 'enroll',
     request,
     located,
-    selection: { operation: 'enroll', haveCertificate: false, havePassword: ctx.havePassword },
+    selection: { operation: 'enroll', haveCertificate: false, havePassword: ctx.havePassword, haveKerberos: ctx.kerberosCredential !== undefined },
     action,
     warnings: request.warnings,
   });
@@ -302,7 +307,7 @@ export async function executeRenew(ctx: ExecutorContext, turn: Turn, reuseKey: b
     kind: 'renew',
     request,
     located,
-    selection: { operation: 'renew', haveCertificate: true, havePassword: ctx.havePassword, ...(caId ? { caId } : {}) },
+    selection: { operation: 'renew', haveCertificate: true, havePassword: ctx.havePassword, haveKerberos: ctx.kerberosCredential !== undefined, ...(caId ? { caId } : {}) },
     action: 'renew',
     warnings: [],
   });
@@ -343,6 +348,7 @@ export async function executeResubmit(ctx: ExecutorContext, turn: Turn, record: 
       operation: kind,
       haveCertificate: kind === 'renew',
       havePassword: ctx.havePassword,
+      haveKerberos: ctx.kerberosCredential !== undefined,
       ...(caId ? { caId } : {}),
     },
     action: 'resubmit',
@@ -403,7 +409,7 @@ export async function executeRetrieve(ctx: ExecutorContext, turn: Turn): Promise
   const endpoint: CesEndpoint = {
     uri: meta.endpointUrl,
     url: meta.endpointUrl,
-    clientAuthentication: meta.auth === 'certificate' ? ClientAuthentication.CERTIFICATE : ClientAuthentication.USERNAME_PASSWORD,
+    clientAuthentication: { certificate: ClientAuthentication.CERTIFICATE, kerberos: ClientAuthentication.KERBEROS, username: ClientAuthentication.USERNAME_PASSWORD }[meta.auth],
     priority: null,
     renewalOnly: meta.kind === 'renew',
     caId: meta.caId ?? '',

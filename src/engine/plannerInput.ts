@@ -34,6 +34,14 @@ export function hasPasswordCredentials(config: Config): boolean {
   return config.policyServers.some((s) => s.auth === 'username' && s.username !== undefined && s.password !== undefined);
 }
 
+/**
+ * Credentials for a first enrollment: a username/password, or a Kerberos policy server (whether
+ * the kerberos module is there is found out when the policy is fetched, not by planning).
+ */
+export function hasEnrollmentCredentials(config: Config): boolean {
+  return hasPasswordCredentials(config) || config.policyServers.some((s) => s.auth === 'kerberos');
+}
+
 const ms = (iso: string | undefined): number | undefined => {
   if (iso === undefined) return undefined;
   const value = Date.parse(iso);
@@ -101,7 +109,7 @@ export function buildPlannerInput(args: {
   freshness: PolicyFreshnessView | null;
   snapshots: readonly CertificateSnapshot[];
 }): PlannerInput {
-  const password = hasPasswordCredentials(args.config);
+  const password = hasEnrollmentCredentials(args.config);
   return {
     hostId: args.hostId,
     policy: args.freshness,

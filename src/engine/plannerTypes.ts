@@ -137,7 +137,7 @@ export type PlanOperation = 'enroll' | 'renew' | 'retrieve' | 'pulse';
 export interface ScheduleSettings {
   /** Fraction of the renewal window over which hosts are spread (the rest is retry margin). */
   spreadFraction: number;
-  /** Width of the per-certificate jitter as a fraction of the window, added after the host slot. */
+  /** Width of the per-certificate jitter as a fraction of the window, added to the host slot and wrapped around inside the spread part. */
   jitterFraction: number;
   /** First retry delay ceiling; doubles per consecutive failure. */
   backoffBaseMs: number;
@@ -147,6 +147,10 @@ export interface ScheduleSettings {
   backoffRemainingFraction: number;
   /** ...nor falls below this floor, and no retry comes sooner than it. */
   backoffFloorMs: number;
+  /** After this many consecutive failures a still-valid certificate's retry ceiling is... */
+  backoffSpreadAfterFailures: number;
+  /** ...min(this, backoffRemainingFraction × remaining validity), whatever backoffBaseMs and backoffMaxMs say. */
+  backoffSpreadMaxMs: number;
   /** First pending poll interval. */
   pendingInitialPollMs: number;
   /** Longest pending poll interval. */

@@ -13,6 +13,7 @@ import type { SecretResolver } from './agentTypes.js';
 import { contributionOf, touchContribution, withContribution } from './cachedPolicy.js';
 import type { CachedPolicyFile } from './cachedPolicy.js';
 import { fetchPolicy } from './cepClient.js';
+import { haveKerberosCredentials, kerberosCredential } from './kerberosCredential.js';
 import type { EndpointCredential } from './endpointCredential.js';
 import { writePolicyCache } from './policyCache.js';
 
@@ -47,9 +48,12 @@ export async function usernameCredential(server: PolicyServerConfig, resolveSecr
   return { kind: 'username', username: server.username, password };
 }
 
-/** The servers that can be asked now: username ones, and certificate ones once a managed certificate is held. */
+/**
+ * The servers that can be asked now: username ones, kerberos ones when the kerberos module is
+ * there, and certificate ones once a managed certificate is held.
+ */
 export function usablePolicyServers(config: Config, clientCertificate: ClientCertificate | null): PolicyServerConfig[] {
-  return config.policyServers.filter((s) => s.auth === 'username' || clientCertificate !== null);
+  return config.policyServers.filter((s) => (s.auth === 'kerberos' ? haveKerberosCredentials(config) : s.auth === 'username' || clientCertificate !== null));
 }
 
 function tlsCap(config: Config): { maxTlsVersion?: 'TLSv1.2' | 'TLSv1.3' } {
@@ -69,7 +73,9 @@ export async function askPolicyServers(call: PolicyServerCall, servers: readonly
       const credential: EndpointCredential =
         server.auth === 'username'
           ? await usernameCredential(server, call.resolveSecret)
-          : { kind: 'certificate', clientCertificate: call.clientCertificate as ClientCertificate, ...tlsCap(config) };
+          : server.auth === 'kerberos'
+            ? await kerberosCredential(server, call.resolveSecret, nowMs)
+            : { kind: 'certificate', clientCertificate: call.clientCertificate as ClientCertificate, ...tlsCap(config) };
       const lastUpdate = call.lastUpdate?.(server.url);
       return fetchPolicy(call.http, server.url, credential, { lastUpdate: lastUpdate ? new Date(lastUpdate) : null, now: new Date(nowMs), signal });
     },

@@ -52,6 +52,7 @@ export interface PolicyStepResult {
 }
 
 import { askPolicyServers, cachePolicyAnswer, usablePolicyServers } from './policyFetch.js';
+import { kerberosModuleMissing, kerberosModuleProblem } from './kerberosCredential.js';
 export { usernameCredential } from './policyFetch.js';
 
 function applicable(files: CachedPolicyFile[], config: Config): CachedPolicyFile[] {
@@ -112,7 +113,8 @@ export async function runPolicyStep(input: PolicyStepInput): Promise<PolicyStepR
 
   const eligible = usablePolicyServers(config, input.clientCertificate);
   for (const skipped of config.policyServers.filter((s) => !eligible.includes(s))) {
-    logger.debug('policy.server_skipped', { url: skipped.url, reason: 'no valid managed certificate to authenticate with yet' });
+    if (skipped.auth === 'kerberos') logger.warn('policy.server_skipped', { url: skipped.url, reason: kerberosModuleProblem() ?? 'Kerberos is not available' });
+    else logger.debug('policy.server_skipped', { url: skipped.url, reason: 'no valid managed certificate to authenticate with yet' });
   }
   const primary = views()[0];
   const refreshAt = policyRefreshAt(primary ? freshnessOf(primary, input.manual) : attemptsFreshness(attempts, input.manual), input.hostId, nowMs, resolveSchedule(scheduleOverrides(config)), input.forced);
@@ -140,7 +142,9 @@ export async function runPolicyStep(input: PolicyStepInput): Promise<PolicyStepR
 
   if (targets.length === 0) {
     if (eligible.length === 0) {
-      const error = new InternalError('no policy server can be used: the only ones configured need a certificate and none is held yet', 'NO_POLICY_SERVER');
+      const error = config.policyServers.some((s) => s.auth === 'kerberos') && kerberosModuleProblem() !== undefined
+        ? kerberosModuleMissing()
+        : new InternalError('no policy server can be used: the only ones configured need a certificate and none is held yet', 'NO_POLICY_SERVER');
       if (!primary) await remember(error);
       return cacheInfo(primary ? null : error);
     }

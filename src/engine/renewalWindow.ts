@@ -37,10 +37,13 @@ export function renewalWindow(
 }
 
 /**
- * The planned renewal instant: windowStart + a per-host slot in the first `spreadFraction` of the
- * window + a small per-certificate jitter (protocol.md §6.1, fleet de-synchronisation). Both
- * fractions are in [0, 1) and spreadFraction + jitterFraction < 1, so the instant always lies in
- * [windowStart, notAfter) and everything after the spread is margin for retries.
+ * The planned renewal instant: windowStart + a per-host position in the first `spreadFraction` of
+ * the window (protocol.md §6.1, fleet de-synchronisation). The position is the host slot shifted by
+ * a small per-certificate jitter and wrapped around inside the spread part, so across a fleet the
+ * instants are uniform over exactly that part: no ramp at its edges (a slot plus a jitter added on
+ * top would pile up like a trapezoid) and nothing spills into the rest of the window, which is all
+ * margin for retries. Both fractions are in [0, 1) and spreadFraction + jitterFraction < 1, so the
+ * instant always lies in [windowStart, notAfter).
  */
 export function plannedRenewalAt(
   window: { windowStartMs: number; notAfterMs: number },
@@ -49,6 +52,9 @@ export function plannedRenewalAt(
   settings: Pick<ScheduleSettings, 'spreadFraction' | 'jitterFraction'>,
 ): number {
   const lengthMs = window.notAfterMs - window.windowStartMs;
-  const offsetMs = Math.floor(lengthMs * (settings.spreadFraction * hostFraction + settings.jitterFraction * jitterFraction));
+  const spread = settings.spreadFraction;
+  const shifted = spread * hostFraction + settings.jitterFraction * jitterFraction;
+  const position = spread > 0 ? shifted % spread : shifted;
+  const offsetMs = Math.floor(lengthMs * position);
   return Math.min(window.windowStartMs + offsetMs, window.notAfterMs - 1);
 }

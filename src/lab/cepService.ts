@@ -18,7 +18,7 @@ export function handleGetPolicies(core: LabCore, endpoint: LabEndpoint, request:
     templates: (core.caTemplates.get(ca.name) ?? []).map((t) => t.name),
     uris: core.endpoints
       .filter((e) => e.kind === 'ces' && e.caName === ca.name)
-      .map((e) => ({ clientAuthentication: e.auth === 'username' ? 4 : 8, url: e.url, priority: e.priority, renewalOnly: e.renewalOnly })),
+      .map((e) => ({ clientAuthentication: e.auth === 'username' ? 4 : e.auth === 'kerberos' ? 2 : 8, url: e.url, priority: e.priority, renewalOnly: e.renewalOnly })),
   }));
   const notChanged = request.lastUpdate !== null && request.lastUpdate.getTime() >= core.policyChangedAt.getTime();
   return renderGetPoliciesResponse({ policyId: core.policyId, templates: filtered, cas, relatesTo, notChanged });

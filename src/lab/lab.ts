@@ -10,6 +10,8 @@ import { DEFAULT_CA_NAME, planEndpoints } from './labEndpoints.js';
 import type { LabCaOptions, LabEndpoint } from './labEndpoints.js';
 import { loadOrCreatePki } from './labPki.js';
 import { LabServer } from './labServer.js';
+import { NegotiateAcceptor } from './negotiateAcceptor.js';
+import type { LabKerberosOptions } from './negotiateAcceptor.js';
 import { loadOrCreateState } from './labState.js';
 import { RequestLog } from './requestLog.js';
 import type { LabLogEntry, LabLogSink } from './requestLog.js';
@@ -25,6 +27,7 @@ export type { LabFault } from './faultInjection.js';
 export type { LabLogEntry } from './requestLog.js';
 export type { LabTemplate } from './templates.js';
 export type { LabUser } from './labCore.js';
+export type { LabKerberosOptions } from './negotiateAcceptor.js';
 
 export const DEFAULT_LAB_PORT = 49999;
 
@@ -43,6 +46,8 @@ export interface LabOptions {
   accelerate?: boolean;
   /** Receives every request-log entry (a stream gets JSON lines). */
   log?: LabLogSink;
+  /** Adds Kerberos CEP/CES endpoints, accepting tickets for the service principal whose keys are in this keytab (HTTP/127.0.0.1). */
+  kerberos?: LabKerberosOptions;
 }
 
 export interface Lab {
@@ -80,7 +85,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 
   const host = options.host ?? '127.0.0.1';
   const server = new LabServer({ certPem: pki.tlsCertPem, keyPem: pki.tlsKeyPem }, host, options.renegotiateClientCertificate === true);
-  const planned = planEndpoints(casOptions);
+  if (options.kerberos) server.negotiate = new NegotiateAcceptor(options.kerberos);
+  const planned = planEndpoints(casOptions, options.kerberos !== undefined);
   const endpoints: LabEndpoint[] = [];
   try {
     const main = await server.listen(options.port ?? DEFAULT_LAB_PORT);

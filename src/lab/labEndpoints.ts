@@ -4,7 +4,7 @@
 // "refuse connections" closes a real port.
 
 export type EndpointKind = 'cep' | 'ces';
-export type EndpointAuth = 'username' | 'certificate';
+export type EndpointAuth = 'username' | 'certificate' | 'kerberos';
 
 export interface LabCesOptions {
   /** XCEP priority: lower is preferred (default 1). */
@@ -41,20 +41,24 @@ export interface PlannedEndpoint extends Omit<LabEndpoint, 'url'> {
 export const CEP_USERNAME = 'ADPolicyProvider_CEP_UsernamePassword';
 export const CEP_CERTIFICATE = 'KeyBasedRenewal_ADPolicyProvider_CEP_Certificate';
 export const DEFAULT_CA_NAME = 'LAB-ISSUING-CA';
+export const CEP_KERBEROS = 'ADPolicyProvider_CEP_Kerberos';
 
-export function planEndpoints(cas: readonly LabCaOptions[]): PlannedEndpoint[] {
+/** With `kerberos`, a Kerberos CEP and per CA a Kerberos CES are added (Windows integrated authentication). */
+export function planEndpoints(cas: readonly LabCaOptions[], kerberos = false): PlannedEndpoint[] {
   const endpoints: PlannedEndpoint[] = [
     // Priorities as in the Microsoft KBR guide: certificate CEP 1, username CEP 10.
     { name: CEP_USERNAME, kind: 'cep', auth: 'username', path: `/${CEP_USERNAME}/service.svc/CEP`, priority: 10, renewalOnly: false, listener: { kind: 'main' } },
     { name: CEP_CERTIFICATE, kind: 'cep', auth: 'certificate', path: `/${CEP_CERTIFICATE}/service.svc/CEP`, priority: 1, renewalOnly: false, listener: { kind: 'main' } },
   ];
+  if (kerberos) endpoints.push({ name: CEP_KERBEROS, kind: 'cep', auth: 'kerberos', path: `/${CEP_KERBEROS}/service.svc/CEP`, priority: 5, renewalOnly: false, listener: { kind: 'main' } });
   for (const ca of cas) {
     const instances: Array<[EndpointAuth, LabCesOptions[]]> = [
       ['username', ca.usernameCes ?? [{}]],
       ['certificate', ca.certificateCes ?? [{}]],
+      ...(kerberos ? [['kerberos', [{}]] as [EndpointAuth, LabCesOptions[]]] : []),
     ];
     for (const [auth, list] of instances) {
-      const base = `${ca.name}_CES_${auth === 'username' ? 'UsernamePassword' : 'Certificate'}`;
+      const base = `${ca.name}_CES_${auth === 'username' ? 'UsernamePassword' : auth === 'kerberos' ? 'Kerberos' : 'Certificate'}`;
       list.forEach((instance, index) => {
         endpoints.push({
           name: index === 0 ? base : `${base}#${index + 1}`,

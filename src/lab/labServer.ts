@@ -14,6 +14,7 @@ import { HTTP_500_BODY, MALFORMED_BODY, describeFault } from './faultInjection.j
 import type { LabFault } from './faultInjection.js';
 import type { LabCore } from './labCore.js';
 import type { LabEndpoint } from './labEndpoints.js';
+import type { NegotiateAcceptor } from './negotiateAcceptor.js';
 import { handleSoap } from './soapEndpoint.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -34,6 +35,8 @@ export class LabServer {
   readonly faults = new Map<string, LabFault>();
   private readonly hanging = new Set<ServerResponse>();
   core: LabCore | undefined;
+  /** Authenticates the Kerberos endpoints (absent: the lab has none). */
+  negotiate: NegotiateAcceptor | undefined;
 
   constructor(
     private readonly tls: { certPem: string; keyPem: string },
@@ -150,9 +153,19 @@ export class LabServer {
       sendHtml(res, 413, 'Request Entity Too Large');
       return;
     }
+    let kerberosPrincipal: string | undefined;
+    if (endpoint.auth === 'kerberos') {
+      const outcome = this.negotiate ? await this.negotiate.authenticate(req, res) : ({ kind: 'refused', outcome: 'http:401:no-acceptor' } as const);
+      if (outcome.kind === 'refused') {
+        if (!res.headersSent) sendHtml(res, 401, '401 - Unauthorized');
+        core.log.record({ ...logBase, auth: 'none', operation: 'Unknown', outcome: outcome.outcome });
+        return;
+      }
+      kerberosPrincipal = outcome.principal;
+    }
     if (fault?.kind === 'slow') await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     try {
-      const result = await handleSoap({ core, endpoint, body, ...(clientCert ? { clientCert } : {}), now: new Date() });
+      const result = await handleSoap({ core, endpoint, body, ...(clientCert ? { clientCert } : {}), ...(kerberosPrincipal !== undefined ? { kerberosPrincipal } : {}), now: new Date() });
       core.log.record({ ...logBase, ...result.log });
       if (result.body === '') sendHtml(res, result.status, '');
       else send(res, result.status, SOAP_CONTENT_TYPE, result.body);

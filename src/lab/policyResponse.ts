@@ -16,7 +16,7 @@ import type { ResolvedTemplate } from './templates.js';
 
 export interface PolicyCaUri {
   /** 4 = UsernameToken, 8 = TLS client certificate (protocol.md §1.4). */
-  clientAuthentication: 4 | 8;
+  clientAuthentication: 2 | 4 | 8;
   url: string;
   priority: number;
   renewalOnly: boolean;

@@ -21,6 +21,8 @@ export interface SoapCall {
   endpoint: LabEndpoint;
   body: Buffer;
   clientCert?: ClientCertificate;
+  /** The Kerberos principal that authenticated the connection (Kerberos endpoints). */
+  kerberosPrincipal?: string;
   now: Date;
 }
 
@@ -42,7 +44,7 @@ export async function handleSoap(call: SoapCall): Promise<SoapResult> {
     return { status: 400, body: '', log: { auth: certAuth, operation: 'Unknown', outcome: 'fault:bad-envelope' } };
   }
   const operation = request.action === ACTION.getPolicies ? 'GetPolicies' : request.action === ACTION.wstepRequest ? operationOf(request) : 'Unknown';
-  let auth = certAuth;
+  let auth = call.kerberosPrincipal !== undefined ? `kerberos:${call.kerberosPrincipal}` : certAuth;
   if (endpoint.auth === 'username') {
     const token = request.usernameToken;
     const user = token && token.passwordType === PASSWORD_TYPE.text ? findUser(call.core, token.username, token.password) : undefined;

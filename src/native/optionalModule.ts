@@ -1,5 +1,5 @@
-// Optional native modules: npm packages with a compiled part (the OS keyring today; Kerberos and
-// PKCS#11 are meant to come the same way) that autoenroll works without, loaded only when a
+// Optional native modules: npm packages with a compiled part (the OS keyring, Kerberos; PKCS#11 is
+// meant to come the same way) that autoenroll works without, loaded only when a
 // feature needs one. Where they are looked for depends on how autoenroll runs:
 //
 // - under Node (npm install, a clone): ordinary package resolution from the CLI bundle, that is
@@ -26,6 +26,10 @@ export interface OptionalModule {
 /** Every optional native module, by the name the code uses. */
 export const OPTIONAL_MODULES = {
   keyring: { packageName: '@napi-rs/keyring', neededFor: 'the OS keyring (password: { keyring: NAME }, autoenroll credentials)' },
+  kerberos: {
+    packageName: 'kerberos',
+    neededFor: 'Kerberos authentication (auth: kerberos, Kerberos CES endpoints)',
+  },
   pkcs11: { packageName: 'pkcs11js', neededFor: 'keys in a PKCS#11 token (key: { pkcs11: … })' },
 } as const satisfies Record<string, OptionalModule>;
 

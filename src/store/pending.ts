@@ -143,7 +143,7 @@ function asSavedAnswer(value: unknown): SavedAnswer | null {
     typeof record.requestDigest === 'string' &&
     (record.operation === 'issue' || record.operation === 'query') &&
     typeof record.endpointUrl === 'string' &&
-    (record.auth === 'username' || record.auth === 'certificate') &&
+    (record.auth === 'username' || record.auth === 'certificate' || record.auth === 'kerberos') &&
     typeof record.httpStatus === 'number' &&
     typeof record.receivedAt === 'string';
   return wellFormed ? { record, body } : null;

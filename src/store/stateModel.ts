@@ -37,7 +37,7 @@ export interface PendingMeta {
   templateOid?: string;
   templateName: string;
   kind: 'enroll' | 'renew';
-  auth: 'username' | 'certificate';
+  auth: 'username' | 'certificate' | 'kerberos';
 }
 
 /**
@@ -53,7 +53,7 @@ export interface SubmissionRecord {
   startedAt: string;
   templateName: string;
   kind: 'enroll' | 'renew';
-  auth: 'username' | 'certificate';
+  auth: 'username' | 'certificate' | 'kerberos';
 }
 
 /**
@@ -70,7 +70,7 @@ export interface AnswerRecord {
   /** The CES URL that answered. */
   endpointUrl: string;
   caId?: string;
-  auth: 'username' | 'certificate';
+  auth: 'username' | 'certificate' | 'kerberos';
   /** HTTP status the body came with (a SOAP fault arrives with 500). */
   httpStatus: number;
   /** ISO 8601. */

@@ -24,6 +24,8 @@ export interface EnrollmentSelection {
   haveCertificate: boolean;
   /** Username/password credentials are configured. */
   havePassword: boolean;
+  /** A Kerberos ticket can be had (auth: kerberos configured and the kerberos module present). */
+  haveKerberos?: boolean;
   /** Only URIs of this CA (a renewal goes to a CES of the CA that issued the certificate). */
   caId?: string;
   /** A pending request is polled exactly where it was submitted. */
@@ -32,7 +34,7 @@ export interface EnrollmentSelection {
 
 export type SelectedEnrollmentEndpoint<T extends EnrollmentUriCandidate> = T & {
   url: string;
-  /** 0 = certificate (key-based renewal), 1 = anonymous signed renewal, 2 = username/password. */
+  /** 0 = certificate (key-based renewal), 1 = anonymous signed renewal, 2 = username/password or Kerberos. */
   tier: number;
 };
 
@@ -56,8 +58,10 @@ function tierFor(candidate: EnrollmentUriCandidate, selection: EnrollmentSelecti
       return renewing && selection.haveCertificate ? 1 : undefined;
     case ClientAuthentication.USERNAME_PASSWORD:
       return selection.havePassword ? 2 : undefined;
+    case ClientAuthentication.KERBEROS:
+      return selection.haveKerberos === true ? 2 : undefined;
     default:
-      return undefined; // Kerberos and unknown values: not something this agent can perform
+      return undefined; // unknown values: not something this agent can perform
   }
 }
 

@@ -45,6 +45,13 @@ export interface PostOptions {
   signal?: AbortSignal;
   /** Default: TLSv1.2 when a client certificate is sent (IIS asks for it by renegotiation), else TLSv1.3. */
   maxTlsVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /** Statuses returned as answers instead of being classified as errors (Negotiate reads its 401s). */
+  acceptStatus?: readonly number[];
+  /**
+   * Requests of one group share one pooled connection of their own (connection-bound
+   * authentication such as Negotiate); `HttpsResponse.connection` then tells which one answered.
+   */
+  connectionGroup?: string;
 }
 
 export interface HttpsResponse {
@@ -56,6 +63,8 @@ export interface HttpsResponse {
   date: Date | null;
   url: string;
   elapsedMs: number;
+  /** Serial number of the connection that answered (only meaningful with connectionGroup). */
+  connection?: number;
 }
 
 export interface HttpsClient {
@@ -102,9 +111,9 @@ export function createHttpsClient(options: HttpsClientOptions = {}): HttpsClient
   const routes = new Map<string, Route>();
   let closed = false;
 
-  function routeFor(target: URL, certificate: ClientCertificate | undefined, maxTlsVersion: SecureVersion | undefined): Route {
+  function routeFor(target: URL, certificate: ClientCertificate | undefined, maxTlsVersion: SecureVersion | undefined, group?: string): Route {
     const proxy = proxyFor(target, { proxy: options.proxy, noProxy: options.noProxy, env });
-    const key = [target.origin, proxy ? redactProxy(proxy) : 'direct', identityOf(certificate), maxTlsVersion ?? 'default'].join('|');
+    const key = [target.origin, proxy ? redactProxy(proxy) : 'direct', identityOf(certificate), maxTlsVersion ?? 'default', group ?? ''].join('|');
     let route = routes.get(key);
     if (route === undefined) {
       const connector = createConnector({ ca: options.ca, clientCertificate: certificate, maxTlsVersion, proxy, connectTimeoutMs });
@@ -113,7 +122,7 @@ export function createHttpsClient(options: HttpsClientOptions = {}): HttpsClient
         connect: connector.connect,
         headersTimeout: requestTimeoutMs + 5_000,
         bodyTimeout: requestTimeoutMs + 5_000,
-        connections: 8,
+        connections: group === undefined ? 8 : 1,
       });
       route = { agent, connector };
       routes.set(key, route);
@@ -126,7 +135,7 @@ export function createHttpsClient(options: HttpsClientOptions = {}): HttpsClient
     const target = parseEndpointUrl(url);
     const certificate = postOptions.clientCertificate;
     const maxTlsVersion = postOptions.maxTlsVersion ?? (certificate ? 'TLSv1.2' : undefined);
-    const route = routeFor(target, certificate, maxTlsVersion);
+    const route = routeFor(target, certificate, maxTlsVersion, postOptions.connectionGroup);
     const context: FailureContext = { url, clientCertificate: certificate !== undefined, duringConnect: false, connectTimeoutMs, requestTimeoutMs };
     const callerSignal = postOptions.signal;
     if (callerSignal?.aborted) throw cancelled(url, callerSignal);
@@ -177,7 +186,7 @@ export function createHttpsClient(options: HttpsClientOptions = {}): HttpsClient
       const status = response.statusCode;
       const isSuccess = status >= 200 && status < 300;
       const mayCarryFault = (status === 400 || status >= 500) && looksLikeSoapEnvelope(headers['content-type'], text);
-      if (!isSuccess && !mayCarryFault) throw classifyHttpStatus(status, context, headers.location);
+      if (!isSuccess && !mayCarryFault && postOptions.acceptStatus?.includes(status) !== true) throw classifyHttpStatus(status, context, headers.location);
       const parsedDate = headers.date !== undefined ? new Date(headers.date) : null;
       return {
         status,
@@ -186,6 +195,7 @@ export function createHttpsClient(options: HttpsClientOptions = {}): HttpsClient
         date: parsedDate !== null && !Number.isNaN(parsedDate.getTime()) ? parsedDate : null,
         url,
         elapsedMs: monotonicMs() - started,
+        connection: route.connector.opened,
       };
     } catch (error) {
       if (error instanceof AutoenrollError) throw error;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { hasOpenssl } from '../helpers/tools.js';
+import { skipKerberosTests, startKdc } from '../helpers/kdc.js';
 import { captureContext } from '../helpers/cliContext.js';
 import { csr, issueXml, post, rsaKey, templateExtensionHex, textOf } from '../lab/rawClient.js';
 
@@ -66,5 +67,31 @@ describe.skipIf(!hasOpenssl)('autoenroll lab', () => {
 
     controller.abort();
     expect(await running).toBe(0);
+  });
+});
+
+describe.skipIf(skipKerberosTests())('autoenroll lab --kerberos-keytab', () => {
+  it('adds the Kerberos CEP and CES, which ask for Negotiate', async () => {
+    const kdc = await startKdc();
+    try {
+      kdc.addPrincipal('HTTP/127.0.0.1');
+      const keytab = kdc.keytab(join(work, 'lab-http.keytab'), ['HTTP/127.0.0.1']);
+      const controller = new AbortController();
+      const context = { ...captureContext(), signal: controller.signal };
+      const running = runCli(['lab', '--dir', join(work, 'kerberos-lab'), '--port', '0', '--json', '--kerberos-keytab', keytab], context);
+      const summary = await waitFor(() => {
+        const line = context.out().split('\n')[0];
+        return line ? (JSON.parse(line) as { endpoints: { name: string; url: string; auth: string }[]; trust: { caFile: string } }) : undefined;
+      });
+      const kerberos = summary.endpoints.filter((e) => e.auth === 'kerberos').map((e) => e.name);
+      expect(kerberos).toEqual(['ADPolicyProvider_CEP_Kerberos', 'LAB-ISSUING-CA_CES_Kerberos']);
+      const cep = summary.endpoints.find((e) => e.name === 'ADPolicyProvider_CEP_Kerberos')!.url;
+      const answer = await post(cep, '<x/>', { ca: readFileSync(summary.trust.caFile, 'utf8') });
+      expect(answer.status).toBe(401);
+      controller.abort();
+      expect(await running).toBe(0);
+    } finally {
+      await kdc.stop();
+    }
   });
 });

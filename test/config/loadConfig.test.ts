@@ -149,11 +149,23 @@ describe('loadConfig', () => {
     expect(errorOf(base.replace('{ env: PW }', '{ keyring: a/b }')).message).toContain('expects a name, not a path');
   });
 
-  it('requires https and refuses kerberos with a reason', () => {
+  it('requires https', () => {
     expect(errorOf(base.replace('https://cep', 'http://cep')).message).toContain('expected an https:// URL');
-    const kerberos = errorOf(base.replace('auth: username', 'auth: kerberos'));
-    expect(kerberos.key).toBe('policyServers[0].auth');
-    expect(kerberos.message).toContain('Kerberos authentication is not supported');
+  });
+
+  it('reads auth: kerberos with a password, a credential cache, a keytab, or the machine keytab by default', () => {
+    const kerberosServer = (lines: string) => `policyServers:\n  - url: https://cep.example.com/CEP\n    auth: kerberos\n${lines}`;
+    const password = parseConfig(base.replace('auth: username', 'auth: kerberos'), FILE, { platform: 'linux' }).policyServers[0]!;
+    expect(password.kerberos).toEqual({ credential: { kind: 'password', principal: expect.any(String), password: { env: 'PW' } }, delegation: false });
+    const byDefault = parseConfig(kerberosServer(''), FILE, { platform: 'linux' }).policyServers[0]!;
+    expect(byDefault.kerberos).toEqual({ credential: { kind: 'keytab', keytab: '/etc/krb5.keytab' }, delegation: false });
+    const keytab = parseConfig(kerberosServer('    kerberos: { keytab: host.keytab, principal: HOST$, servicePrincipal: HTTP/ces.example.com, delegation: true }\n'), FILE, { platform: 'linux' }).policyServers[0]!;
+    expect(keytab.kerberos).toEqual({ credential: { kind: 'keytab', keytab: '/etc/autoenroll/host.keytab', principal: 'HOST$' }, servicePrincipal: 'HTTP/ces.example.com', delegation: true });
+    const ccache = parseConfig(kerberosServer('    kerberos: { ccache: /tmp/krb5cc_0 }\n'), FILE, { platform: 'linux' }).policyServers[0]!;
+    expect(ccache.kerberos?.credential).toEqual({ kind: 'ccache', ccache: 'FILE:/tmp/krb5cc_0' });
+    expect(errorOf(kerberosServer('    kerberos: { ccache: /tmp/c, keytab: /etc/krb5.keytab }\n')).message).toContain('one ticket source');
+    expect(errorOf(kerberosServer('    kerberos: { servicePrincipal: ces.example.com }\n')).message).toContain('HTTP/ces.example.com');
+    expect(errorOf(base.replace('    password: { env: PW }\n', '    password: { env: PW }\n    kerberos: { keytab: /k }\n')).message).toContain('only used with auth: kerberos');
   });
 
   it('requires credentials for username auth and refuses them for certificate auth', () => {

@@ -11,10 +11,12 @@ const snapshot: MetricsSnapshot = {
   certificates: [
     { id: 'web', state: 'VALID', notAfterMs: Date.UTC(2030, 0, 1), renewAtMs: Date.UTC(2029, 11, 1), lastSuccessMs: Date.UTC(2029, 0, 1), consecutiveFailures: 0 },
     { id: 'new"one', state: 'NEW', notAfterMs: null, renewAtMs: null, lastSuccessMs: null, consecutiveFailures: 2 },
+    { id: 'waiting', state: 'PENDING', notAfterMs: null, renewAtMs: null, lastSuccessMs: null, consecutiveFailures: 0, pendingSinceMs: Date.UTC(2029, 5, 1) - 90_000 },
   ],
   endpoints: [{ url: 'https://cep.example.com/CEP', up: true }, { url: 'https://ces2.example.com/CES', up: false }],
   lastPass: { finishedAtMs: Date.UTC(2029, 5, 1), durationMs: 1234, exitCode: 3 },
   passesTotal: 7,
+  notificationQueues: [{ sink: 'chat', length: 3, dropped: 0 }],
 };
 
 describe('metrics textfile', () => {
@@ -31,6 +33,14 @@ describe('metrics textfile', () => {
     expect(text).toContain('autoenroll_endpoint_up{url="https://ces2.example.com/CES"} 0');
     expect(text).toContain('autoenroll_last_pass_duration_seconds 1.234');
     expect(text).toContain('autoenroll_last_pass_exit_code 3');
+    // The exporter-style families the alert rules in docs/how-it-works.md use.
+    expect(text).toContain('autoenroll_certificate_not_after_timestamp_seconds{id="web"} 1893456000');
+    expect(text).toContain('autoenroll_certificate_renewal_due_timestamp_seconds{id="web"} 1890777600');
+    expect(text).toContain('autoenroll_certificate_failure_streak{id="new\\"one"} 2');
+    expect(text).toContain('autoenroll_certificate_failure_streak{id="web"} 0');
+    expect(text).toContain('autoenroll_certificate_pending_age_seconds{id="waiting"} 90');
+    expect(text).not.toMatch(/pending_age_seconds\{id="web"/);
+    expect(text).toContain('autoenroll_notification_queue_length{sink="chat"} 3');
     // Every sample line is `name{labels} value` (the exposition format).
     for (const line of text.trim().split('\n')) expect(line).toMatch(/^(# (HELP|TYPE) .+|[a-z_]+(\{[^}]*\})? -?[0-9.]+)$/);
   });

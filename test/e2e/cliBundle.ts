@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
-export async function bundleCli(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'autoenroll-bundle-'));
+/** `parent`: where the private folder is made (inside the checkout, optional modules resolve from its node_modules). */
+export async function bundleCli(parent: string = tmpdir()): Promise<string> {
+  const dir = mkdtempSync(join(parent, 'autoenroll-bundle-'));
   await build({
     entryPoints: { main: join(import.meta.dirname, '../../src/cli/entry.ts') },
     outdir: dir,
@@ -17,7 +18,7 @@ export async function bundleCli(): Promise<string> {
     platform: 'node',
     target: 'node20',
     banner: { js: "import { createRequire as __aeCreateRequire } from 'node:module'; const require = __aeCreateRequire(import.meta.url);" },
-    external: ['@napi-rs/keyring', 'pkcs11js'],
+    external: ['@napi-rs/keyring', 'kerberos', 'pkcs11js'],
     logLevel: 'error',
   });
   return join(dir, 'main.js');

@@ -49,21 +49,22 @@ describe('failed attempts in the service (BACKING_OFF)', () => {
     });
 
   it('waits for a retry instant between the floor and the cap after the last attempt, then renews', () => {
-    const last = T0 + 25 * DAY;
+    // After every host's slot: the window opens on day 20 and the slots end on day 26.
+    const last = T0 + 27 * DAY;
     for (const failures of [1, 2, 3, 6, 12]) {
       const a = one(longCert({ consecutiveFailures: failures, lastAttemptAtMs: last }), last + 1);
       expect(a).toMatchObject({ kind: 'wait', reason: 'backing-off', status: 'BACKING_OFF' });
       const retryAt = a.timing.retryAtMs as number;
       expect(retryAt).toBe(a.nextEventMs);
       expect(retryAt - last).toBeGreaterThanOrEqual(30 * SECOND);
-      expect(retryAt - last).toBeLessThanOrEqual(backoffCapMs(failures, 5 * DAY, s));
+      expect(retryAt - last).toBeLessThanOrEqual(backoffCapMs(failures, 3 * DAY, s));
       expect(one(longCert({ consecutiveFailures: failures, lastAttemptAtMs: last }), retryAt)).toMatchObject({ kind: 'renew' });
     }
   });
 
   it('the retry instant is stable across re-plans and differs between hosts', () => {
-    const c = longCert({ consecutiveFailures: 6, lastAttemptAtMs: T0 + 25 * DAY });
-    const now = T0 + 25 * DAY + 1;
+    const c = longCert({ consecutiveFailures: 6, lastAttemptAtMs: T0 + 27 * DAY });
+    const now = T0 + 27 * DAY + 1;
     const a = plan(input([c]), now).actions[0]?.timing.retryAtMs;
     expect(plan(input([c]), now + 10 * SECOND).actions[0]?.timing.retryAtMs).toBe(a);
     const others = new Set(['h1', 'h2', 'h3', 'h4', 'h5'].map((hostId) => plan(input([c], { hostId }), now).actions[0]?.timing.retryAtMs));
@@ -141,5 +142,33 @@ describe('pending requests (protocol.md §6.4)', () => {
 
   it('the poll cadence is configurable', () => {
     expect(one(pending(), submitted + MINUTE, { schedule: { pendingInitialPollMs: 30 * SECOND } })).toMatchObject({ kind: 'retrieve' });
+  });
+});
+
+describe('backoff of a renewal that keeps failing: re-spread, not on the exponential clock', () => {
+  it('after three quick retries the ceiling is a tenth of the validity left, at most 3 days', () => {
+    const quick = [1, 2, 3].map((n) => backoffCapMs(n, 30 * DAY, s));
+    expect(quick).toEqual([MINUTE, 2 * MINUTE, 4 * MINUTE]);
+    expect(backoffCapMs(4, 30 * DAY, s)).toBe(3 * DAY);
+    expect(backoffCapMs(4, 10 * DAY, s)).toBe(DAY);
+    expect(backoffCapMs(40, 10 * HOUR, s)).toBe(HOUR);
+  });
+
+  it('without a valid certificate (first enrollment, expired) the exponential cap of 4 h stays', () => {
+    expect(backoffCapMs(4, undefined, s)).toBe(8 * MINUTE);
+    expect(backoffCapMs(40, undefined, s)).toBe(4 * HOUR);
+  });
+
+  it('a renewal failing for the fourth time is retried somewhere in the next days, before expiry', () => {
+    const failedAtMs = T0 + 10 * DAY;
+    const notAfterMs = T0 + 30 * DAY;
+    const retries = [0, 0.25, 0.5, 0.999].map((draw) => scheduleRetry({ consecutiveFailures: 4, failedAtMs, notAfterMs }, () => draw) - failedAtMs);
+    expect(retries).toEqual([30 * SECOND, 0.5 * DAY, DAY, Math.floor(0.999 * 2 * DAY)]);
+  });
+
+  it('the settings are checked', () => {
+    expect(() => plan(input([cert()]), T0, { schedule: { backoffSpreadAfterFailures: -1 } })).toThrow(RangeError);
+    expect(() => plan(input([cert()]), T0, { schedule: { backoffSpreadAfterFailures: 1.5 } })).toThrow(RangeError);
+    expect(() => plan(input([cert()]), T0, { schedule: { backoffSpreadMaxMs: 0 } })).toThrow(RangeError);
   });
 });

@@ -2,7 +2,7 @@
 // empty environment (no PATH, no HOME), the lab started from the same executable, a real
 // enrollment checked with openssl; the optional keyring module found beside it (or reported
 // missing); the per-user code cache; `service install` naming the executable alone.
-import { linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,6 +46,25 @@ describe.skipIf(built.reason !== undefined)('the single executable', () => {
     expect(subject.stdout).toContain('DNS:web.package.test');
     const verify = openssl(['verify', '-CAfile', lab.summary.trust.caFile, '-untrusted', path.join(work, 'agent/out/chain.pem'), path.join(work, 'agent/out/web.pem')]);
     expect(verify.status, verify.stderr).toBe(0);
+  });
+
+  it.skipIf(!existsSync(path.join(packageDir, 'node_modules', 'kerberos')))('loads the kerberos module from beside itself; names what to install where it is not', () => {
+    const dir = path.join(work, 'kerberos');
+    mkdirSync(dir, { recursive: true });
+    const config = path.join(dir, 'config.yaml');
+    writeFileSync(config, `stateDir: ${dir}/state\npolicyServers:\n  - url: https://127.0.0.1:9/CEP\n    auth: kerberos\n    kerberos: { keytab: ${dir}/absent.keytab, principal: HOST$ }\n`);
+    // Loaded: the failure is the absent keytab, not the module.
+    const loaded = run(exe, ['--config', config, 'policy']);
+    expect(loaded.status).toBe(4);
+    expect(loaded.stderr).toContain('KERBEROS_KEYTAB_MISSING');
+    const alone = path.join(dir, 'bin');
+    mkdirSync(alone, { recursive: true });
+    linkSync(exe, path.join(alone, 'autoenroll'));
+    const missing = run(path.join(alone, 'autoenroll'), ['--config', config, 'policy']);
+    expect(missing.status).toBe(4);
+    expect(missing.stderr).toContain('KERBEROS_MODULE_MISSING');
+    expect(missing.stderr).toContain(`npm install --prefix ${path.join(dir, 'lib/autoenroll')} kerberos`);
+    expect(missing.stderr).toContain('libkrb5-dev');
   });
 
   it('loads the keyring module from beside itself (a symlink to it too); reports it missing where it is not', () => {

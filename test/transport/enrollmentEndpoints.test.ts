@@ -47,6 +47,13 @@ describe('selectEnrollmentEndpoints', () => {
     expect(selectEnrollmentEndpoints(published, { operation: 'retrieve', haveCertificate: true, havePassword: true })).toEqual([]);
   });
 
+  it('uses Kerberos URIs when a Kerberos ticket can be had, beside the password ones', () => {
+    expect(names(selectEnrollmentEndpoints(published, { operation: 'enroll', haveCertificate: false, havePassword: false, haveKerberos: true }))).toEqual(['kerberos:2']);
+    expect(names(selectEnrollmentEndpoints(published, { operation: 'enroll', haveCertificate: false, havePassword: true, haveKerberos: true }))).toEqual(['pwd:2', 'kerberos:2', 'other-ca-pwd:2']);
+    const pending = selectEnrollmentEndpoints(published, { operation: 'retrieve', haveCertificate: false, havePassword: false, haveKerberos: true, submittedUri: 'https://kerberos.contoso.test/CES' });
+    expect(names(pending)).toEqual(['kerberos:2']);
+  });
+
   it('offers nothing it cannot authenticate to (Kerberos, no credentials)', () => {
     expect(selectEnrollmentEndpoints(published, { operation: 'enroll', haveCertificate: false, havePassword: false })).toEqual([]);
   });

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const clientDirs = ['src/transport', 'src/engine', 'src/cli'];
+const clientDirs = ['src/transport', 'src/engine', 'src/cli', 'src/daemon'];
 
 function sources(dir: string): string[] {
   let entries: string[];
@@ -34,7 +34,7 @@ describe('no insecure TLS in client code', () => {
     expect(sources(join(root, 'src/transport')).length).toBeGreaterThan(5);
   });
 
-  it('never disables certificate or host-name verification in src/transport, src/engine or src/cli', () => {
+  it('never disables certificate or host-name verification in src/transport, src/engine, src/cli or src/daemon', () => {
     const offences: string[] = [];
     for (const dir of clientDirs) {
       for (const file of sources(join(root, dir))) {

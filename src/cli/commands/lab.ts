@@ -1,4 +1,5 @@
 // `autoenroll lab`: the CEP/CES emulator in the foreground until SIGINT/SIGTERM.
+import path from 'node:path';
 import { ExitCode } from '../../errors.js';
 import { labDir } from '../../lab/labDir.js';
 import type { CommandContext } from '../context.js';
@@ -6,6 +7,8 @@ import type { CommandContext } from '../context.js';
 interface LabCommandOptions {
   dir?: string;
   port?: number;
+  kerberosKeytab?: string;
+  requireChannelBinding?: boolean;
 }
 
 export async function run(options: LabCommandOptions, context: CommandContext): Promise<number> {
@@ -15,6 +18,9 @@ export async function run(options: LabCommandOptions, context: CommandContext): 
   const lab = await startLab({
     dir,
     port: options.port ?? 49999,
+    ...(options.kerberosKeytab !== undefined
+      ? { kerberos: { keytab: path.resolve(context.cwd, options.kerberosKeytab), ...(options.requireChannelBinding ? { requireChannelBinding: true } : {}) } }
+      : {}),
     log: (entry) => {
       if (quiet) return;
       const extra = [entry.requestId ? `request ${entry.requestId}` : '', entry.hresult ?? '', entry.template ?? ''].filter(Boolean).join(' ');

@@ -59,6 +59,8 @@ export async function fetchLivePolicies(context: CommandContext): Promise<Policy
     const clientCertificate = await managedClientCertificate(config, runtime.store, nowMs, logger);
     const servers = fetch.usablePolicyServers(config, clientCertificate);
     if (servers.length === 0) {
+      const kerberos = await import('../../engine/kerberosCredential.js');
+      if (kerberos.kerberosServers(config).length > 0 && kerberos.kerberosModuleProblem() !== undefined) throw kerberos.kerberosModuleMissing();
       throw new ConfigError(
         config.policyServers.length === 0
           ? 'no policy server is configured: add one under policyServers'

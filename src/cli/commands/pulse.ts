@@ -4,7 +4,7 @@
 import { requestPulse } from '../../daemon/controlClient.js';
 import type { PassResult } from '../../engine/agentTypes.js';
 import { ExitCode } from '../../errors.js';
-import { loadCommandConfig, openAgentRuntime, printPassResult } from '../agentRuntime.js';
+import { loadCommandConfig, notifyAfterCommand, openAgentRuntime, printPassResult } from '../agentRuntime.js';
 import type { CommandContext } from '../context.js';
 import { guardStdout } from '../stdoutGuard.js';
 
@@ -33,13 +33,15 @@ export async function run(options: PulseOptions, context: CommandContext): Promi
   const runtime = await openAgentRuntime(context);
   try {
     const release = await runtime.store.lockAll({ wait: LOCK_WAIT_MS });
+    let result: PassResult;
     try {
-      const result = await runtime.agent.runPass({ operation: 'pulse', signal: context.signal });
+      result = await runtime.agent.runPass({ operation: 'pulse', signal: context.signal });
       printPassResult(context, result);
-      return result.exitCode;
     } finally {
       await release();
     }
+    await notifyAfterCommand(runtime, result, context);
+    return result.exitCode;
   } finally {
     await runtime.close();
   }
