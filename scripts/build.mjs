@@ -47,7 +47,7 @@ const common = {
   keepNames: true,
   legalComments: 'none',
   // Optional native modules are loaded at run time by src/native/optionalModule.ts, never bundled.
-  external: ['@napi-rs/keyring', 'kerberos'],
+  external: ['@napi-rs/keyring', 'kerberos', 'pkcs11js'],
   define: { __AUTOENROLL_VERSION__: JSON.stringify(version) },
   logLevel: 'warning',
   plugins: [unusedBuiltins],

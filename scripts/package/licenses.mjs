@@ -23,7 +23,7 @@ export async function bundledPackages() {
     target: 'node20',
     format: 'cjs',
     outfile: 'cli.cjs',
-    external: ['@napi-rs/keyring', 'kerberos'],
+    external: ['@napi-rs/keyring', 'kerberos', 'pkcs11js'],
     define: { 'import.meta.url': '""' },
     logLevel: 'silent',
   });

@@ -206,7 +206,18 @@ function normalize(
       },
     };
     if (cert.subject !== undefined) out.subject = cert.subject;
-    if (cert.key !== undefined) out.key = normalizeKey(cert.key, (key) => where(['certificates', index, 'key', ...key]));
+    if (cert.key !== undefined) {
+      const keyWhere = (key: KeyPath) => where(['certificates', index, 'key', ...key]);
+      if (cert.key.pkcs11 !== undefined) {
+        out.pkcs11 = { uri: cert.key.pkcs11.uri, module: resolve(cert.key.pkcs11.module), pin: resolveSecret(cert.key.pkcs11.pin) };
+        if (cert.output?.pfx !== undefined) {
+          throw new ConfigError('a PFX output needs the private key, which never leaves the PKCS#11 token; remove output.pfx (consumers of a token key take its PKCS#11 URI: output.key receives it)', where(['certificates', index, 'output', 'pfx']), 'PKCS11_PFX_REFUSED');
+        }
+      }
+      if (cert.key.algorithm !== undefined) out.key = normalizeKey({ ...cert.key, algorithm: cert.key.algorithm }, keyWhere);
+      else if (cert.key.pkcs11 === undefined) throw new ConfigError('missing required key "algorithm" ("RSA" or "EC")', keyWhere([]));
+      else if (cert.key.size !== undefined || cert.key.curve !== undefined) throw new ConfigError('"size" and "curve" need "algorithm"', keyWhere([]));
+    }
     if (cert.renewalPeriod !== undefined) out.renewalPeriodMs = cert.renewalPeriod;
     if (cert.output !== undefined) out.output = normalizeOutput(cert.output, resolve, resolveSecret, (key) => where(['certificates', index, 'output', ...key]));
     return out;
@@ -249,7 +260,7 @@ function normalize(
 }
 
 function normalizeKey(
-  key: NonNullable<NonNullable<RawConfig['certificates']>[number]['key']>,
+  key: NonNullable<NonNullable<RawConfig['certificates']>[number]['key']> & { algorithm: 'RSA' | 'EC' },
   where: (keys: KeyPath) => { file: string; line: number | undefined; key: string },
 ): KeyConfig {
   if (key.algorithm === 'RSA') {

@@ -89,8 +89,15 @@ const policyServer = v.strictObject({
   ),
 });
 
+const pkcs11Key = v.strictObject({
+  uri: v.pipe(nonEmptyString, v.startsWith('pkcs11:', 'expected a PKCS#11 URI such as "pkcs11:token=autoenroll"')),
+  module: nonEmptyString,
+  pin: secretRef,
+});
+
 const key = v.strictObject({
-  algorithm: v.picklist(['RSA', 'EC'], 'expected "RSA" or "EC"'),
+  algorithm: v.optional(v.picklist(['RSA', 'EC'], 'expected "RSA" or "EC"')),
+  pkcs11: v.optional(pkcs11Key),
   size: v.optional(v.picklist([2048, 3072, 4096, 256, 384, 521], 'expected 2048, 3072 or 4096 for RSA (256, 384 or 521 for EC)')),
   curve: v.optional(v.picklist(['P-256', 'P-384', 'P-521'], 'expected "P-256", "P-384" or "P-521"')),
 });

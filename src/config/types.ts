@@ -48,6 +48,15 @@ export type KeyConfig =
   | { algorithm: 'RSA'; /** bits; absent: the template's minimum (at least 2048) */ size?: 2048 | 3072 | 4096 }
   | { algorithm: 'EC'; /** absent: P-256 or what the template requires */ curve?: 'P-256' | 'P-384' | 'P-521' };
 
+/** A key generated in and used from a PKCS#11 token (certificates[].key.pkcs11). */
+export interface Pkcs11KeyConfig {
+  /** pkcs11:token=LABEL[;object=PREFIX]: the token, and the label prefix of the key objects. */
+  uri: string;
+  /** Absolute path of the PKCS#11 module. */
+  module: string;
+  pin: SecretRef;
+}
+
 export interface PfxOutputConfig {
   path: string;
   password: SecretRef;
@@ -93,6 +102,8 @@ export interface CertificateConfig {
   upn: string[];
   email: string[];
   key?: KeyConfig;
+  /** The key lives in a PKCS#11 token (key.pkcs11); no key file is written. */
+  pkcs11?: Pkcs11KeyConfig;
   /** Renew with the same key (default false: a new key per renewal). */
   reuseKey: boolean;
   /** Overrides the template's renewal period. */

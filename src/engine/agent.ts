@@ -11,6 +11,7 @@ import { stepLabel } from './agentTypes.js';
 import type { PolicyView } from './cachedPolicy.js';
 import type { PolicyStepResult } from './policyStep.js';
 import type { EndpointCredential } from './endpointCredential.js';
+import { openConfiguredToken } from './tokenAccess.js';
 import { executeEnroll, executeRenew, executeResubmit, executeRetrieve, notAfterOf } from './executor.js';
 import type { ExecutionResult, ExecutorContext, Turn } from './executor.js';
 import { aggregateExitCode, idleVerdict } from './passOutcome.js';
@@ -243,6 +244,7 @@ export function createAgent(deps: AgentDeps): Agent {
     }
     try {
       release = await store.lock(id, { wait: LOCK_WAIT_MS });
+      await openConfiguredToken(certificate, deps.resolveSecret);
       const recovery = await recoverTurn({ ...ctx, logger: log }, certificate, certStore);
       if (recovery.reinstalled.length > 0) {
         result.action = 'reinstall';

@@ -30,6 +30,9 @@ import { kerberosDoctorChecks } from './doctorKerberos.js';
 import { kerberosServers } from './kerberosCredential.js';
 import { readPolicyCache } from './policyCache.js';
 import { clockSkewWarning } from './statusView.js';
+import { tokenFindings } from './doctorToken.js';
+import { openTokenFor } from '../pki/pkcs11Token.js';
+import { isPkcs11Uri, parsePkcs11Uri } from '../pki/pkcs11Uri.js';
 
 /** The RequestID the CES round trip asks about: never a real request, so nothing is created or changed. */
 export const PROBE_REQUEST_ID = '0';
@@ -82,6 +85,8 @@ async function managedClientCertificate(config: Config, store: Store, nowMs: num
       const meta = await store.certificate(certificate.id).currentMeta();
       if (!meta || Date.parse(meta.meta.notAfter) <= nowMs || Date.parse(meta.meta.notBefore) > nowMs) continue;
       const generation = await store.certificate(certificate.id).current();
+      // A token key whose token did not open (reported by tokenFindings) cannot be presented.
+      if (generation && isPkcs11Uri(generation.keyPem) && openTokenFor(parsePkcs11Uri(generation.keyPem)) === undefined) continue;
       if (generation) return { id: certificate.id, certificate: { certPem: generation.certPem, keyPem: generation.keyPem, chainPem: generation.chainPem } };
     } catch {
       // an unreadable generation is `status`'s business; another certificate may serve
@@ -128,6 +133,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
       general.push({ status: 'warn', code: warning.code, message: `certificate "${certificate.id}": ${warning.message.split('. Fix: ')[0]}`, fix: "synchronise this machine's clock (NTP: chrony, systemd-timesyncd, w32time)" });
     }
   }
+  general.push(...(await tokenFindings(config, deps.store, deps.resolveSecret)));
   const managed = await managedClientCertificate(config, deps.store, deps.now());
   const needsCertificate = config.policyServers.some((s) => s.auth === 'certificate');
   if (needsCertificate && !managed) {

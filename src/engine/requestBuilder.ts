@@ -1,11 +1,13 @@
 // The request for one certificate: the key (chosen from the template and the config) and the
 // PKCS#10 (new enrollment) or the renewal CMS signed by the old key (protocol.md §4, §5.2).
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import type { CertificateConfig } from '../config/types.js';
 import { buildCsr } from '../pki/csr.js';
 import type { CsrOptions, SanRequest } from '../pki/csr.js';
-import { generateKeyPair, keySpecForTemplate, keySpecOf, keySpecSatisfies, loadPrivateKey, privateKeyToPem } from '../pki/keys.js';
-import type { KeyPreference, KeyRequestLabel } from '../pki/keys.js';
+import { generateKeyPair, keySpecForTemplate, keySpecOf, keySpecSatisfies, privateKeyToPem } from '../pki/keys.js';
+import type { KeyPreference, KeyRequestLabel, KeySpec } from '../pki/keys.js';
+import { publicOf, resolveSigningKey, spkiOf, type SigningKey } from '../pki/signingKey.js';
+import { generateConfiguredTokenKey } from './tokenAccess.js';
 import { buildRenewalRequest } from '../pki/renewalRequest.js';
 import type { RenewalRequestOptions } from '../pki/renewalRequest.js';
 import { decodeSubjectNameFlags } from '../protocol/templateFlags.js';
@@ -57,7 +59,15 @@ function sanOf(config: CertificateConfig): SanRequest | undefined {
   return Object.keys(san).length > 0 ? san : undefined;
 }
 
-const spkiOf = (key: KeyObject): Uint8Array => new Uint8Array(createPublicKey(key).export({ type: 'spki', format: 'der' }));
+/** A new key: in the configured token (the reference is its PKCS#11 URI), else in memory (PEM). */
+async function newKey(config: CertificateConfig, spec: KeySpec): Promise<{ key: SigningKey; publicKey: KeyObject; keyPem: string }> {
+  if (config.pkcs11 !== undefined) {
+    const created = await generateConfiguredTokenKey(config, spec);
+    return { key: { kind: 'pkcs11', uri: created.uri, publicKey: created.publicKey }, publicKey: created.publicKey, keyPem: created.uri };
+  }
+  const pair = await generateKeyPair(spec);
+  return { key: pair.privateKey, publicKey: pair.publicKey, keyPem: privateKeyToPem(pair.privateKey) };
+}
 
 /** A new key and a PKCS#10 for an initial enrollment (or a re-enrollment) with the template. */
 export async function buildEnrollmentRequest(
@@ -67,7 +77,7 @@ export async function buildEnrollmentRequest(
 ): Promise<BuiltRequest & { warnings: string[] }> {
   const warnings: string[] = [];
   const spec = keySpecForTemplate(templateRequirements(template), configuredKeyPreference(config), keyLabel);
-  const pair = await generateKeyPair(spec);
+  const pair = await newKey(config, spec);
   crashPoint('engine:key-generated');
 
   const nameFlags = decodeSubjectNameFlags(template.subjectNameFlags);
@@ -77,7 +87,7 @@ export async function buildEnrollmentRequest(
   if (subject !== null && !nameFlags.enrolleeSuppliesSubject) {
     warnings.push(`template "${template.commonName}" builds the subject from the directory; the configured subject is sent but the CA may ignore it`);
   }
-  const options: CsrOptions = { privateKey: pair.privateKey, publicKey: pair.publicKey, subject, templateName: template.commonName };
+  const options: CsrOptions = { privateKey: pair.key, publicKey: pair.publicKey, subject, templateName: template.commonName };
   const id = templateId(template);
   if (id) options.template = id;
   const san = sanOf(config);
@@ -87,7 +97,7 @@ export async function buildEnrollmentRequest(
   }
   const der = await buildCsr(options);
   crashPoint('engine:request-built');
-  return { der, keyPem: privateKeyToPem(pair.privateKey), publicKeySpkiDer: spkiOf(pair.privateKey), keyReused: false, warnings };
+  return { der, keyPem: pair.keyPem, publicKeySpkiDer: spkiOf(pair.key), keyReused: false, warnings };
 }
 
 /**
@@ -100,18 +110,21 @@ export async function buildKeyRenewalRequest(
   old: { certDer: Uint8Array; keyPem: string },
   reuseKey: boolean,
 ): Promise<BuiltRequest> {
-  const oldKey = loadPrivateKey(old.keyPem);
-  let newKey: KeyObject = oldKey;
+  const oldKey = resolveSigningKey(old.keyPem);
+  let renewedKey: SigningKey = oldKey;
+  let renewedKeyPem = old.keyPem;
   if (!reuseKey) {
     // A configured key must satisfy the template (loud otherwise); the old key's kind is only a
     // preference, dropped for what the template requires when the template has moved on.
     const requirements = templateRequirements(template);
     const configured = configuredKeyPreference(config);
-    const previous = keySpecOf(oldKey);
+    const previous = keySpecOf(publicOf(oldKey));
     const spec = configured !== undefined
       ? keySpecForTemplate(requirements, configured, configKeyLabel(config, template))
       : keySpecForTemplate(requirements, previous !== undefined && keySpecSatisfies(previous, requirements) ? previous : undefined);
-    newKey = (await generateKeyPair(spec)).privateKey;
+    const created = await newKey(config, spec);
+    renewedKey = created.key;
+    renewedKeyPem = created.keyPem;
     crashPoint('engine:key-generated');
   }
   const options: RenewalRequestOptions = {
@@ -121,8 +134,8 @@ export async function buildKeyRenewalRequest(
     copyOldSan: decodeSubjectNameFlags(template.subjectNameFlags).oldCertSuppliesSubjectAndAltName || sanOf(config) === undefined,
   };
   if (!reuseKey) {
-    options.newPrivateKey = newKey;
-    options.newPublicKey = createPublicKey(newKey);
+    options.newPrivateKey = renewedKey;
+    options.newPublicKey = publicOf(renewedKey);
   }
   const id = templateId(template);
   if (id) options.template = id;
@@ -130,10 +143,10 @@ export async function buildKeyRenewalRequest(
   if (san && !options.copyOldSan) options.san = san;
   const der = await buildRenewalRequest(options);
   crashPoint('engine:request-built');
-  return { der, keyPem: reuseKey ? old.keyPem : privateKeyToPem(newKey), publicKeySpkiDer: spkiOf(newKey), keyReused: reuseKey };
+  return { der, keyPem: renewedKeyPem, publicKeySpkiDer: spkiOf(renewedKey), keyReused: reuseKey };
 }
 
-/** The SPKI of a stored key (for a resubmission or a retrieval). */
+/** The SPKI of a stored key (a PEM key or a token key's URI; for a resubmission or a retrieval). */
 export function publicKeySpkiOfPem(keyPem: string): Uint8Array {
-  return spkiOf(loadPrivateKey(keyPem));
+  return spkiOf(resolveSigningKey(keyPem));
 }

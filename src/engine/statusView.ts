@@ -24,6 +24,7 @@ import type { PolicyAttempts } from './policyCache.js';
 import type { AutoenrollEntry } from './autoenrollment.js';
 import { deriveFromStore } from './autoenrollStep.js';
 import { UsageError } from '../errors.js';
+import { isPkcs11Uri } from '../pki/pkcs11Uri.js';
 
 /** One configured certificate as read from the store, or why it could not be read. */
 export type SnapshotRead =
@@ -61,6 +62,8 @@ export interface StatusRow {
   /** Submissions that timed out and that the CA may still have issued (check them at the CA). */
   possibleOrphans: Array<{ endpoint: string; at: string; requestDigest: string }>;
   generation: number | null;
+  /** The current generation's key object in a PKCS#11 token (its URI), for a token key. */
+  tokenKey?: string;
   /** What the service's next pass does for it ("renew/in-window", "wait/before-renewal", ...). */
   next: string;
   /** When that happens (ISO 8601); null when nothing is scheduled on its own. */
@@ -210,6 +213,7 @@ export function evaluateStatus(inputs: StatusInputs, nowMs: number, options: Pla
           }
         : null,
       generation: current?.generation.number ?? null,
+      ...(current && isPkcs11Uri(current.generation.keyPem) ? { tokenKey: current.generation.keyPem } : {}),
       possibleOrphans: state?.possibleOrphans ?? [],
       next: kept ? `keep/${entry.reason}` : summary.next,
       nextAt: kept ? iso(description?.notAfter.getTime()) : iso(summary.nextAt),

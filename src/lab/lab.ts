@@ -32,6 +32,8 @@ export type { LabKerberosOptions } from './negotiateAcceptor.js';
 export const DEFAULT_LAB_PORT = 49999;
 
 export interface LabOptions {
+  /** IIS-like: certificate endpoints ask for the client certificate by TLS 1.2 renegotiation, not in the handshake. */
+  renegotiateClientCertificate?: boolean;
   /** State folder (PKI, users, requests, log); a new temporary folder when absent. */
   dir?: string;
   /** Main HTTPS port; default 49999; 0 = ephemeral. */
@@ -82,7 +84,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   ]);
 
   const host = options.host ?? '127.0.0.1';
-  const server = new LabServer({ certPem: pki.tlsCertPem, keyPem: pki.tlsKeyPem }, host);
+  const server = new LabServer({ certPem: pki.tlsCertPem, keyPem: pki.tlsKeyPem }, host, options.renegotiateClientCertificate === true);
   if (options.kerberos) server.negotiate = new NegotiateAcceptor(options.kerberos);
   const planned = planEndpoints(casOptions, options.kerberos !== undefined);
   const endpoints: LabEndpoint[] = [];

@@ -2,6 +2,7 @@
 // reject it (server side only: requestCert + rejectUnauthorized:false) — the certificate
 // endpoints check it themselves so that they can answer like IIS/CES. Fault injection happens
 // here, before the SOAP layer.
+import { constants } from 'node:crypto';
 import { createServer } from 'node:https';
 import { createServer as createTcpServer } from 'node:net';
 import type { Server as TcpServer } from 'node:net';
@@ -45,11 +46,16 @@ export class LabServer {
   constructor(
     private readonly tls: { certPem: string; keyPem: string },
     private readonly host: string,
+    /** IIS-like: no certificate asked for in the handshake; a certificate endpoint asks by TLS 1.2 renegotiation. */
+    private readonly renegotiate = false,
   ) {}
 
   async listen(port: number): Promise<Listener> {
     const server = createServer(
-      { cert: this.tls.certPem, key: this.tls.keyPem, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' },
+      this.renegotiate
+        ? // No resumption on renegotiation: the full handshake carries the CertificateRequest.
+          { cert: this.tls.certPem, key: this.tls.keyPem, requestCert: false, minVersion: 'TLSv1.2', secureOptions: constants.SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION }
+        : { cert: this.tls.certPem, key: this.tls.keyPem, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' },
       (req, res) => void this.handle(listener, req, res),
     );
     const listener: Listener = { port, routes: new Map(), refusing: false, server, sockets: new Set() };
@@ -152,7 +158,8 @@ export class LabServer {
       sendHtml(res, 404, 'Not Found');
       return;
     }
-    const clientCert = peerCertificate(req, core);
+    let clientCert = peerCertificate(req, core);
+    if (!clientCert && this.renegotiate && endpoint.auth === 'certificate' && req.method === 'POST') clientCert = await renegotiateForCertificate(req, core);
     const logBase = { endpoint: endpoint.name, ...(clientCert ? { clientCertThumbprint: clientCert.thumbprint } : {}) };
     const fault = this.faults.get(endpoint.name);
     const injected = (): void => void core.log.record({ ...logBase, auth: clientCert ? 'certificate' : 'none', operation: 'Unknown', outcome: `injected:${describeFault(fault!)}` });
@@ -230,6 +237,16 @@ export class LabServer {
       sendHtml(res, 500, HTTP_500_BODY);
     }
   }
+}
+
+/** IIS asking for the client certificate of a connection made without one (TLS 1.2 only). */
+async function renegotiateForCertificate(req: IncomingMessage, core: LabCore): Promise<ClientCertificate | undefined> {
+  const socket = req.socket as TLSSocket;
+  if (socket.getProtocol() !== 'TLSv1.2') return undefined;
+  const done = await new Promise<boolean>((resolve) => {
+    if (!socket.renegotiate({ requestCert: true, rejectUnauthorized: false }, (error) => resolve(!error))) resolve(false);
+  });
+  return done ? peerCertificate(req, core) : undefined;
 }
 
 function peerCertificate(req: IncomingMessage, core: LabCore): ClientCertificate | undefined {

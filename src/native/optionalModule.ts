@@ -30,6 +30,7 @@ export const OPTIONAL_MODULES = {
     packageName: 'kerberos',
     neededFor: 'Kerberos authentication (auth: kerberos, Kerberos CES endpoints)',
   },
+  pkcs11: { packageName: 'pkcs11js', neededFor: 'keys in a PKCS#11 token (key: { pkcs11: … })' },
 } as const satisfies Record<string, OptionalModule>;
 
 export interface Runtime {

@@ -5,6 +5,7 @@ import { createHash, sign as signCallback, constants, type KeyObject } from 'nod
 import { promisify } from 'node:util';
 import { isIP } from 'node:net';
 import { InputError } from '../errors.js';
+import { isTokenKey, publicOf, signWithTokenKey, type SigningKey } from './signingKey.js';
 import { algorithmIdentifier, attribute, bitString, contextConstructed, contextPrimitive, extension, integer, oid, raw, sequence, toDer } from './asn1Build.js';
 import { encodeDn } from './dn.js';
 import { Tag, at, items, parseDer, readBitString } from './der.js';
@@ -27,7 +28,8 @@ export interface PolicyExtension {
 }
 
 export interface CsrOptions {
-  privateKey: KeyObject;
+  /** A node:crypto private key or a key in a PKCS#11 token. */
+  privateKey: SigningKey;
   publicKey: KeyObject;
   /** RFC 4514 text, a DER Name copied byte for byte, or null for the empty Name. */
   subject: string | Uint8Array | null;
@@ -150,14 +152,15 @@ function ipBytes(text: string): Uint8Array {
 
 const utf8 = (value: string): asn1js.Utf8String => new asn1js.Utf8String({ value });
 
-const ecHashByCurve: Record<string, { hash: string; oid: string }> = {
+const ecHashByCurve: Record<string, { hash: 'sha256' | 'sha384' | 'sha512'; oid: string }> = {
   prime256v1: { hash: 'sha256', oid: Oid.ecdsaWithSha256 },
   secp384r1: { hash: 'sha384', oid: Oid.ecdsaWithSha384 },
   secp521r1: { hash: 'sha512', oid: Oid.ecdsaWithSha512 },
 };
 
 /** The digest a key signs with: SHA-256 for RSA, the curve's own size for ECDSA (P-521 → SHA-512). */
-export function digestOidForKey(key: KeyObject): string {
+export function digestOidForKey(signingKey: SigningKey): string {
+  const key = publicOf(signingKey);
   if (key.asymmetricKeyType === 'rsa') return Oid.sha256;
   const ec = key.asymmetricKeyType === 'ec' ? ecHashByCurve[key.asymmetricKeyDetails?.namedCurve ?? ''] : undefined;
   if (ec === undefined) throw new InputError(`keys of type ${key.asymmetricKeyType ?? 'unknown'} cannot sign requests (RSA or ECDSA P-256/384/521 only)`, 'KEY_UNSUPPORTED');
@@ -165,8 +168,9 @@ export function digestOidForKey(key: KeyObject): string {
 }
 
 /** Signs DER with the key: SHA-256 for RSA (PKCS#1 v1.5, or PSS with salt 32), ECDSA with the curve's hash. */
-export async function signWithKey(key: KeyObject, data: Uint8Array, rsaPss = false): Promise<{ algorithm: asn1js.Sequence; signature: Uint8Array; digestOid: string }> {
+export async function signWithKey(key: SigningKey, data: Uint8Array, rsaPss = false): Promise<{ algorithm: asn1js.Sequence; signature: Uint8Array; digestOid: string }> {
   const digestOid = digestOidForKey(key);
+  if (isTokenKey(key)) return signWithToken(key, data, rsaPss, digestOid);
   if (key.asymmetricKeyType === 'rsa') {
     if (rsaPss) {
       const sha256 = algorithmIdentifier(Oid.sha256, null);
@@ -184,4 +188,14 @@ export async function signWithKey(key: KeyObject, data: Uint8Array, rsaPss = fal
   const ec = ecHashByCurve[key.asymmetricKeyDetails?.namedCurve ?? ''] as { hash: string; oid: string };
   const signature = await signAsync(ec.hash, data, { key, dsaEncoding: 'der' });
   return { algorithm: algorithmIdentifier(ec.oid), signature: new Uint8Array(signature), digestOid };
+}
+
+/** The same signatures made by a token key (PKCS#1 v1.5 or ECDSA; PSS is not offered for token keys). */
+function signWithToken(key: Extract<SigningKey, { kind: 'pkcs11' }>, data: Uint8Array, rsaPss: boolean, digestOid: string): { algorithm: asn1js.Sequence; signature: Uint8Array; digestOid: string } {
+  if (key.publicKey.asymmetricKeyType === 'rsa') {
+    if (rsaPss) throw new InputError('the template asks for RSASSA-PSS signatures, which autoenroll does not make with token keys; use an EC key (key.algorithm: EC) or a key file', 'KEY_UNSUPPORTED');
+    return { algorithm: algorithmIdentifier(Oid.sha256WithRsa, null), signature: signWithTokenKey(key, 'sha256', data), digestOid };
+  }
+  const ec = ecHashByCurve[key.publicKey.asymmetricKeyDetails?.namedCurve ?? ''] as { hash: 'sha256' | 'sha384' | 'sha512'; oid: string };
+  return { algorithm: algorithmIdentifier(ec.oid), signature: signWithTokenKey(key, ec.hash, data), digestOid };
 }

@@ -1,6 +1,6 @@
 // Renewal requests (protocol.md §4.3, §4.4, §5.2): a PKCS#10 for the new (or same) key that
 // carries the old certificate, wrapped in CMS SignedData signed with the old certificate's key.
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import type * as asn1js from 'asn1js';
 import { InputError } from '../errors.js';
 import { contextConstructed, integer, octetString, oid, raw, sequence, set, toDer } from './asn1Build.js';
@@ -9,12 +9,13 @@ import { readCertificate } from './certInfo.js';
 import { bytesEqual } from './der.js';
 import { Oid } from './oids.js';
 import { buildSignedData, type SignerSpec } from './signedDataBuild.js';
+import { publicOf, spkiOf, type SigningKey } from './signingKey.js';
 
 export interface RenewalRequestOptions {
   oldCertificateDer: Uint8Array;
-  oldPrivateKey: KeyObject;
+  oldPrivateKey: SigningKey;
   /** The new key; omit both (or pass the old key) to renew with the same key. */
-  newPrivateKey?: KeyObject;
+  newPrivateKey?: SigningKey;
   newPublicKey?: KeyObject;
   template?: CsrOptions['template'];
   templateName?: string;
@@ -34,8 +35,8 @@ export interface RenewalRequestOptions {
 export async function buildRenewalRequest(options: RenewalRequestOptions): Promise<Uint8Array> {
   const old = readCertificate(options.oldCertificateDer, 'certificate being renewed');
   const newPrivateKey = options.newPrivateKey ?? options.oldPrivateKey;
-  const publicKey = options.newPublicKey ?? createPublicKey(newPrivateKey);
-  const oldKeySpki = new Uint8Array(createPublicKey(options.oldPrivateKey).export({ type: 'spki', format: 'der' }));
+  const publicKey = options.newPublicKey ?? publicOf(newPrivateKey);
+  const oldKeySpki = spkiOf(options.oldPrivateKey);
   if (!bytesEqual(oldKeySpki, old.spki.bytes)) {
     throw new InputError('the private key given for renewal is not the key of the certificate being renewed', 'RENEWAL_KEY_MISMATCH');
   }

@@ -1,13 +1,14 @@
 // CMS SignedData (RFC 5652) construction with asn1js; signatures by node:crypto via signWithKey.
 import type * as asn1js from 'asn1js';
-import { createHash, type KeyObject } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { algorithmIdentifier, attribute, contextConstructed, contextPrimitive, derSetOf, integer, octetString, oid, raw, sequence, set, toDer } from './asn1Build.js';
 import { digestOidForKey, signWithKey } from './csr.js';
 import { readCertificate } from './certInfo.js';
 import { Oid, hashByOid } from './oids.js';
+import type { SigningKey } from './signingKey.js';
 
 export interface SignerSpec {
-  privateKey: KeyObject;
+  privateKey: SigningKey;
   /** issuerAndSerialNumber of this certificate, or a subjectKeyIdentifier. */
   sid: { certificateDer: Uint8Array } | { keyId: Uint8Array };
   rsaPss?: boolean;

@@ -11,6 +11,8 @@ import type { buildConnector } from 'undici';
 import { capturePeerCertificate } from './peerCertificate.js';
 import type { PeerCertificateSummary } from './peerCertificate.js';
 import { openTunnel } from './proxy.js';
+import { isPkcs11Uri } from '../pki/pkcs11Uri.js';
+import { tokenSecureContext } from './tokenTlsContext.js';
 
 export interface ConnectorSettings {
   ca?: string | Buffer;
@@ -50,7 +52,17 @@ export function createConnector(settings: ConnectorSettings): Connector {
   if (settings.clientCertificate !== undefined) {
     const { certPem, keyPem, chainPem } = settings.clientCertificate;
     tlsOptions.cert = chainPem ? `${certPem.trimEnd()}\n${chainPem}` : certPem;
-    tlsOptions.key = keyPem;
+    if (isPkcs11Uri(keyPem)) {
+      // A token key: the whole context (trust, versions, certificate) comes from the engine-backed one.
+      tlsOptions.secureContext = tokenSecureContext({
+        certPem: tlsOptions.cert,
+        keyUri: keyPem,
+        ...(settings.ca !== undefined ? { ca: settings.ca } : {}),
+        ...(settings.maxTlsVersion !== undefined ? { maxTlsVersion: settings.maxTlsVersion } : {}),
+      });
+    } else {
+      tlsOptions.key = keyPem;
+    }
   }
 
   const connect: buildConnector.connector = (options, callback) => {

@@ -15,6 +15,8 @@ import type { PeerCertificateSummary } from './peerCertificate.js';
 import { openTunnel, proxyFor, redactProxy } from './proxy.js';
 import { classifyTransportError, parseEndpointUrl } from './transportErrors.js';
 import type { FailureContext } from './transportErrors.js';
+import { isPkcs11Uri } from '../pki/pkcs11Uri.js';
+import { tokenSecureContext } from './tokenTlsContext.js';
 
 export interface ProbeOptions {
   ca?: string | Buffer;
@@ -143,7 +145,16 @@ export async function probeEndpoint(url: string, options: ProbeOptions = {}): Pr
   if (options.clientCertificate) {
     const { certPem, keyPem, chainPem } = options.clientCertificate;
     tlsOptions.cert = chainPem ? `${certPem.trimEnd()}\n${chainPem}` : certPem;
-    tlsOptions.key = keyPem;
+    if (isPkcs11Uri(keyPem)) {
+      tlsOptions.secureContext = tokenSecureContext({
+        certPem: tlsOptions.cert,
+        keyUri: keyPem,
+        ...(options.ca !== undefined ? { ca: options.ca } : {}),
+        ...(tlsOptions.maxVersion !== undefined ? { maxTlsVersion: tlsOptions.maxVersion } : {}),
+      });
+    } else {
+      tlsOptions.key = keyPem;
+    }
   }
   let peerCertificate: PeerCertificateSummary | undefined;
   let socket: TLSSocket | undefined;

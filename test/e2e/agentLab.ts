@@ -52,9 +52,9 @@ export interface AgentLab {
   close(): Promise<void>;
 }
 
-export async function startAgentLab(): Promise<AgentLab> {
+export async function startAgentLab(options: { renegotiateClientCertificate?: boolean } = {}): Promise<AgentLab> {
   const work = mkdtempSync(join(tmpdir(), 'autoenroll-e2e-'));
-  const lab = await startLab({ dir: join(work, 'lab'), port: 0, templates: TEST_TEMPLATES });
+  const lab = await startLab({ dir: join(work, 'lab'), port: 0, templates: TEST_TEMPLATES, ...options });
   const user = lab.users[0] as { username: string; password: string };
   return {
     lab,

@@ -18,7 +18,7 @@ export async function bundleCli(parent: string = tmpdir()): Promise<string> {
     platform: 'node',
     target: 'node20',
     banner: { js: "import { createRequire as __aeCreateRequire } from 'node:module'; const require = __aeCreateRequire(import.meta.url);" },
-    external: ['@napi-rs/keyring', 'kerberos'],
+    external: ['@napi-rs/keyring', 'kerberos', 'pkcs11js'],
     logLevel: 'error',
   });
   return join(dir, 'main.js');

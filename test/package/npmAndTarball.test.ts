@@ -96,9 +96,9 @@ describe.skipIf(built.reason !== undefined)('npm pack and the tarball', () => {
     const prefix = path.join(work, 'prefix');
     const install = run('npm', ['install', '-g', '--prefix', prefix, path.join(work, filename)], { env: npmEnv, cwd: work, timeout: 170_000 });
     expect(install.status, install.stderr).toBe(0);
-    // The only install script is the optional kerberos module's native build (npm lists it for approval).
+    // The only install scripts are the native builds of the optional kerberos and pkcs11js modules (npm lists them for approval).
     const scripted = install.stderr.split('\n').filter((line) => /install-scripts\s+\S+@\S+ \(/.test(line));
-    expect(scripted.map((line) => /install-scripts\s+(\S+)@/.exec(line)?.[1])).toEqual(scripted.length > 0 ? ['kerberos'] : []);
+    expect(scripted.map((line) => /install-scripts\s+(\S+)@/.exec(line)?.[1]).sort()).toEqual(scripted.length > 0 ? ['kerberos', 'pkcs11js'] : []);
     expect(install.stderr).not.toMatch(/install-scripts\s+autoenroll@/);
     const installed = path.join(prefix, 'lib/node_modules/autoenroll');
     const manifest = JSON.parse(readFileSync(path.join(installed, 'package.json'), 'utf8')) as { scripts: Record<string, string>; dependencies?: unknown };
