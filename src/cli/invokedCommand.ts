@@ -19,6 +19,7 @@ export const TOP_LEVEL_COMMANDS = [
   'service',
   'config',
   'credentials',
+  'completion',
 ] as const;
 
 /** Global options that take a value (the next argument is not a command). */

@@ -1,9 +1,10 @@
 // The command-line entry point. It only parses arguments and dispatches: each command lives in
 // its own module under ./commands and is loaded on demand, so `status` never pays for the
 // crypto or HTTP stacks. Exit codes follow ../shared/docs/cli.md.
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Help, Option } from 'commander';
 import { ExitCode, errorToJson, exitCodeOf, isAutoenrollError, UsageError } from '../errors.js';
 import type { CommandContext, GlobalOptions } from './context.js';
+import { SERVICE_VERB_TEXT } from './help/serviceTexts.js';
 import { invokedCommand } from './invokedCommand.js';
 
 type Loader = () => Promise<{ run: (options: never, context: CommandContext) => Promise<number> }>;
@@ -15,12 +16,19 @@ export function buildProgram(context: Omit<CommandContext, 'globals'>, onExit: (
   const program = new Command('autoenroll');
   program
     .description('Certificate autoenrollment from AD CS web services (CEP/CES) for machines outside the domain')
-    .version(VERSION, '-V, --version')
+    .version(VERSION, '-V, --version', 'print the version and exit')
     .option('--config <path>', 'configuration file (else $AUTOENROLL_CONFIG, else the OS default)')
     .option('--json', 'machine-readable output on stdout (one JSON document)', false)
     .option('--verbose', 'more log detail on stderr', false)
     .option('--quiet', 'only errors on stderr', false)
-    .showHelpAfterError()
+    .configureHelp({
+      showGlobalOptions: true,
+      // "(default: false)" after every switch says nothing to a reader.
+      optionDescription(this: Help, option: Option): string {
+        return option.isBoolean() ? option.description : Help.prototype.optionDescription.call(this, option);
+      },
+    })
+    .showHelpAfterError('(autoenroll --help lists the commands)')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => context.stdout.write(text),
@@ -159,13 +167,13 @@ export function buildProgram(context: Omit<CommandContext, 'globals'>, onExit: (
         .action(dispatch(() => import('./commands/demo.js')));
     },
     service: () => {
-      const service = program.command('service').description('register the service for this OS');
+      const service = program.command('service').description('register the agent with the OS: a systemd unit, a launchd daemon or a Windows scheduled task');
       for (const verb of ['install', 'uninstall', 'status'] as const) {
         service
           .command(verb)
-          .description(`${verb} the autoenroll service (systemd, launchd or Windows service)`)
-          .option('--dry-run', 'print what would be written and run, change nothing', false)
-          .option('--unit-dir <dir>', 'where to write the unit, plist or task XML and only print the activation commands (default: the OS location, activated)')
+          .description(SERVICE_VERB_TEXT[verb].description)
+          .option('--dry-run', SERVICE_VERB_TEXT[verb].dryRun, false)
+          .option('--unit-dir <dir>', SERVICE_VERB_TEXT[verb].unitDir)
           // The three verbs share one module; this tells it which one ran.
           .addOption(new Option('--verb <verb>').default(verb).hideHelp())
           .action(dispatch(() => import('./commands/service.js')));
@@ -185,11 +193,28 @@ export function buildProgram(context: Omit<CommandContext, 'globals'>, onExit: (
         .description('store a password in the OS keyring under NAME (prompted on a TTY, else one line from stdin)')
         .action(dispatch(() => import('./commands/credentialsSet.js')));
     },
+    completion: () => {
+      program
+        .command('completion')
+        .description('print a shell completion script (bash: source <(autoenroll completion bash))')
+        .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))
+        .action(dispatch(() => import('./commands/completion.js')));
+    },
   };
   for (const [name, define] of Object.entries(commands)) if (only === undefined || only === name) define();
 
   program.addOption(new Option('--no-color', 'plain output').hideHelp());
+  pointToOwnHelp(program);
   return program;
+}
+
+/** After a usage error, each command points to its own --help instead of printing it whole. */
+function pointToOwnHelp(command: Command, words: string[] = []): void {
+  for (const sub of command.commands) {
+    const path = [...words, sub.name()];
+    sub.showHelpAfterError(`(autoenroll ${path.join(' ')} --help shows its usage)`);
+    pointToOwnHelp(sub, path);
+  }
 }
 
 function parseSeconds(value: string): number {
