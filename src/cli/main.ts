@@ -84,6 +84,7 @@ export function buildProgram(context: Omit<CommandContext, 'globals'>, onExit: (
         .command('status')
         .description('one row per configured certificate')
         .option('--id <id>', 'only this certificate')
+        .option('--check', 'exit 0 only when every certificate is VALID, else with the code of the worst state (7 expired, 5 pending, 4 needs attention, 3 backing off or renewal due): for monitoring', false)
         .action(dispatch(() => import('./commands/status.js')));
     },
     plan: () => {
@@ -99,6 +100,7 @@ export function buildProgram(context: Omit<CommandContext, 'globals'>, onExit: (
         .command('policy')
         .description('fetch (or decode a saved) GetPoliciesResponse: templates, CAs, enrollment URIs')
         .option('--file <response.xml>', 'decode a saved response (bare body or full envelope) instead of fetching')
+        .option('--server <url|priority>', 'ask only this configured policy server (its URL, or every one of this priority)')
         .action(dispatch(() => import('./commands/policy.js')));
     },
     run: () => {
@@ -187,11 +189,19 @@ export function buildProgram(context: Omit<CommandContext, 'globals'>, onExit: (
         .action(dispatch(() => import('./commands/configValidate.js')));
     },
     credentials: () => {
-      const credentials = program.command('credentials').description('enrollment password in the OS keyring');
+      const credentials = program.command('credentials').description('enrollment passwords in the OS keyring: set, list, delete');
       credentials
         .command('set <name>')
         .description('store a password in the OS keyring under NAME (prompted on a TTY, else one line from stdin)')
         .action(dispatch(() => import('./commands/credentialsSet.js')));
+      credentials
+        .command('list')
+        .description('the names stored in the OS keyring for autoenroll, and which ones the configuration references (never the passwords)')
+        .action(dispatch(() => import('./commands/credentialsList.js')));
+      credentials
+        .command('delete <name>')
+        .description('remove the password stored in the OS keyring under NAME')
+        .action(dispatch(() => import('./commands/credentialsDelete.js')));
     },
     completion: () => {
       program

@@ -1,13 +1,15 @@
-// `autoenroll status [--id ID]`: one row per configured certificate from the stored state and the
-// cached policy, planned exactly as the service plans it. No network. A readable table by
+// `autoenroll status [--id ID] [--check]`: one row per configured certificate from the stored state
+// and the cached policy, planned exactly as the service plans it. No network. A readable table by
 // default; `--json` prints the array of cli.md. Exit 0 whatever the states are: status reports,
-// it does not judge (monitoring reads `state` from the JSON).
+// it does not judge — unless `--check` is given: then the exit code is that of the worst state
+// (engine/statusCheck.ts), for monitoring, with one line on stderr naming what is not VALID.
 import { resolveConfigPath } from '../../config/configPath.js';
 import { loadConfig } from '../../config/loadConfig.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import { createLogger } from '../../log/logger.js';
 import { openStore } from '../../store/store.js';
 import { hostIdentity } from '../../engine/hostIdentity.js';
+import { checkStatus } from '../../engine/statusCheck.js';
 import { evaluateStatus, readStatusInputs } from '../../engine/statusView.js';
 import type { StatusRow } from '../../engine/statusView.js';
 import type { CommandContext } from '../context.js';
@@ -17,6 +19,7 @@ import { formatInstant, formatRelative } from '../format/time.js';
 
 export interface StatusOptions {
   id?: string;
+  check?: boolean;
 }
 
 export async function run(options: StatusOptions, context: CommandContext): Promise<number> {
@@ -31,8 +34,15 @@ export async function run(options: StatusOptions, context: CommandContext): Prom
   const inputs = await readStatusInputs(config, openStore(config.stateDir), hostIdentity(), logger, ids);
   const nowMs = Date.now();
   const { rows } = evaluateStatus(inputs, nowMs);
-  context.stdout.write(context.globals.json ? `${JSON.stringify(rows, null, 2)}\n` : renderStatus(rows, nowMs));
-  return ExitCode.OK;
+  if (!(options.check && context.globals.quiet && !context.globals.json)) {
+    context.stdout.write(context.globals.json ? `${JSON.stringify(rows, null, 2)}\n` : renderStatus(rows, nowMs));
+  }
+  if (!options.check) return ExitCode.OK;
+  const check = checkStatus(rows);
+  if (check.exitCode !== ExitCode.OK) {
+    context.stderr.write(`autoenroll: check failed (exit ${check.exitCode}): ${check.failing.map((r) => `${r.id} ${r.state}`).join(', ')}\n`);
+  }
+  return check.exitCode;
 }
 
 /** The readable form: a table, then one line per certificate that has an error or needs a human. */
