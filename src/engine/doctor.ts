@@ -25,6 +25,7 @@ import { clockCheck, failed, finishEndpoint, overallExitCode, probeChecks, skipp
 import type { DoctorCheck, DoctorReport, EndpointAuthKind, EndpointReport, GeneralFinding } from './doctorTypes.js';
 import type { EndpointCredential } from './endpointCredential.js';
 import { postOptionsOf, usernameTokenOf } from './endpointCredential.js';
+import { templateFindings } from './doctorTemplates.js';
 import { readPolicyCache } from './policyCache.js';
 
 /** The RequestID the CES round trip asks about: never a real request, so nothing is created or changed. */
@@ -170,6 +171,8 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
       return { server, report, response };
     }),
   );
+
+  general.push(...templateFindings(config, policyResults.flatMap((r) => (r.response ? [r.response] : []))));
 
   const learned = await learnEnrollmentUris(deps, policyResults);
   if (learned.length === 0) {

@@ -5,6 +5,7 @@
 // The key is written before the request is sent, and DIR/request.json records where it went, so
 // a pending answer can be retrieved later (`--request-id`) and bound to the same key. A folder that
 // already holds a certificate or a pending request is never overwritten.
+import { didYouMean } from './nearestNames.js';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CertificateConfig, KeyConfig } from '../config/types.js';
@@ -150,7 +151,7 @@ function findTemplate(view: PolicyView, name: string, url: string): CachedTempla
   const template = findPolicyTemplate(view, name);
   if (template) return template;
   const names = view.templates.map((t) => t.commonName).sort();
-  throw new UsageError(`the policy of ${url} has no template "${name}"${names.length > 0 ? ` (it offers: ${names.join(', ')})` : ' (it offers none to this account)'}`, 'TEMPLATE_NOT_IN_POLICY');
+  throw new UsageError(`the policy of ${url} has no template "${name}"${didYouMean(name, names)}${names.length > 0 ? ` (it offers: ${names.join(', ')})` : ' (it offers none to this account)'}`, 'TEMPLATE_NOT_IN_POLICY');
 }
 
 /** Username CES URIs of the CAs that issue the template (what a new request or a lost one may use). */

@@ -10,7 +10,9 @@ export type LabFault =
   /** HTTP 500 with an HTML body and no SOAP envelope (IIS error page). */
   | { kind: 'http500' }
   /** HTTP 200 with a truncated, unparseable SOAP body. */
-  | { kind: 'malformed' };
+  | { kind: 'malformed' }
+  /** HTTP 413 with an HTML body, as IIS answers a body over uploadReadAheadSize during a client-certificate renegotiation. */
+  | { kind: 'http413' };
 
 export const HTTP_500_BODY =
   '<!DOCTYPE html><html><head><title>500 - Internal server error.</title></head><body><h2>500 - Internal server error.</h2><h3>There is a problem with the resource you are looking for, and it cannot be displayed.</h3></body></html>';

@@ -124,6 +124,7 @@ export class LabServer {
       if (fault.kind === 'refuse') req.socket.destroy();
       else if (fault.kind === 'hang') this.hanging.add(res);
       else if (fault.kind === 'http500') sendHtml(res, 500, HTTP_500_BODY);
+      else if (fault.kind === 'http413') sendHtml(res, 413, 'Request Entity Too Large');
       else send(res, 200, SOAP_CONTENT_TYPE, MALFORMED_BODY);
       return;
     }

@@ -3,6 +3,7 @@
 // default; `--json` prints the array of cli.md. Exit 0 whatever the states are: status reports,
 // it does not judge — unless `--check` is given: then the exit code is that of the worst state
 // (engine/statusCheck.ts), for monitoring, with one line on stderr naming what is not VALID.
+import { didYouMean } from '../../engine/nearestNames.js';
 import { resolveConfigPath } from '../../config/configPath.js';
 import { loadConfig } from '../../config/loadConfig.js';
 import { ExitCode, UsageError } from '../../errors.js';
@@ -28,7 +29,7 @@ export async function run(options: StatusOptions, context: CommandContext): Prom
   const config = await loadConfig(file, { env: context.env });
   const ids = options.id !== undefined ? [options.id] : undefined;
   if (options.id !== undefined && !config.certificates.some((c) => c.id === options.id)) {
-    throw new UsageError(`no certificate with id "${options.id}" in ${config.file} (known: ${config.certificates.map((c) => c.id).join(', ') || 'none'})`, 'UNKNOWN_CERTIFICATE_ID');
+    throw new UsageError(`no certificate with id "${options.id}" in ${config.file}${didYouMean(options.id, config.certificates.map((c) => c.id))} (known: ${config.certificates.map((c) => c.id).join(', ') || 'none'})`, 'UNKNOWN_CERTIFICATE_ID');
   }
   const logger = createLogger({ sink: context.stderr, level: context.globals.quiet ? 'error' : context.globals.verbose ? 'debug' : 'warn' });
   const inputs = await readStatusInputs(config, openStore(config.stateDir), hostIdentity(), logger, ids);
