@@ -5,6 +5,8 @@
 // shifts the agent's clock so a renewal window can be reached without waiting. It changes only
 // what the agent believes the time is (planning, state, WS-Security timestamps); servers and TLS
 // still use the real clock. Every use is logged as a warning, so it cannot go unnoticed.
+import { deferReported } from '../log/deferredLogger.js';
+import { requestedLogFormat, wantsColor } from '../log/logColor.js';
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../config/types.js';
 import { loadConfig, parseDuration, resolveConfigPath } from '../config/index.js';
@@ -31,6 +33,8 @@ export interface AgentRuntime {
   httpsClient: HttpsClient;
   agent: Agent;
   deps: AgentDeps;
+  /** Held-back log events (RuntimeOptions.deferReported): written, or dropped when the result reports them. */
+  releaseLogs(drop: boolean): void;
   close(): Promise<void>;
 }
 
@@ -39,12 +43,14 @@ export interface RuntimeOptions {
   hooks?: AgentHooks | null;
   /** Overrides for tests or the demo. */
   now?: () => number;
+  /** A one-shot command whose result line reports the failures: hold back the log events that repeat it (log/deferredLogger.ts). */
+  deferReported?: boolean;
 }
 
 /** The logger every command uses: stderr; --verbose shows debug, --quiet only errors. */
 export function commandLogger(context: CommandContext, format: 'json' | 'text' | 'auto' = 'auto'): Logger {
   const level = context.globals.verbose ? 'debug' : context.globals.quiet ? 'error' : 'info';
-  return createLogger({ sink: context.stderr, level, format });
+  return createLogger({ sink: context.stderr, level, format: format === 'auto' ? requestedLogFormat(context.env) : format, color: wantsColor(context.stderr, context.env) });
 }
 
 /** Reads the whole configuration named by --config / $AUTOENROLL_CONFIG / the OS default. */
@@ -73,7 +79,9 @@ export function agentClock(env: NodeJS.ProcessEnv, logger: Logger): () => number
 export async function openAgentRuntime(context: CommandContext, options: RuntimeOptions = {}): Promise<AgentRuntime> {
   const bootLogger = commandLogger(context);
   const config = await loadCommandConfig(context);
-  const logger = commandLogger(context, config.logging.format);
+  const direct = commandLogger(context, config.logging.format);
+  const deferred = options.deferReported && !context.globals.verbose ? deferReported(direct) : undefined;
+  const logger = deferred ?? direct;
   let ca: string | undefined;
   if (config.trust.caFile) {
     try {
@@ -110,6 +118,7 @@ export async function openAgentRuntime(context: CommandContext, options: Runtime
     httpsClient,
     agent: createAgent(deps),
     deps,
+    releaseLogs: (drop) => deferred?.release(drop),
     close: () => httpsClient.close(),
   };
 }
@@ -130,6 +139,11 @@ export function printPassResult(context: CommandContext, result: PassResult): vo
   }
 }
 
+/** Whether the printed result names a failure (then the log events that said the same are dropped). */
+export function resultReportsFailure(result: PassResult): boolean {
+  return result.certificates.some((c) => c.error !== null && c.error !== undefined) || Boolean(result.policy.error);
+}
+
 export function describeResult(r: CertificateResult): string {
   const parts = [`${r.id}: ${r.status}`];
   switch (r.outcome) {
@@ -143,7 +157,7 @@ export function describeResult(r: CertificateResult): string {
       parts.push(`${r.action} failed`);
       break;
     case 'needs-attention':
-      parts.push('needs attention');
+      // The state word (NEEDS_ATTENTION) says it; the message after the dash says why.
       break;
     default:
       if (r.action === 'reinstall') parts.push('output files reinstalled');
@@ -170,9 +184,10 @@ export async function runAgentCommand(
   options: RuntimeOptions = {},
 ): Promise<number> {
   guardStdout(context.stdout);
-  const runtime = await openAgentRuntime(context, options);
+  const runtime = await openAgentRuntime(context, { deferReported: true, ...options });
   try {
     const result = await runtime.agent.runPass({ ...pass, signal: context.signal });
+    runtime.releaseLogs(resultReportsFailure(result));
     printPassResult(context, result);
     return result.exitCode;
   } finally {

@@ -38,9 +38,12 @@ export function buildProgram(context: Omit<CommandContext, 'globals'>, onExit: (
   const dispatch = (load: Loader) => async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;
     const options = { ...command.opts(), args: command.args };
-    const globals = program.opts<GlobalOptions>();
+    const globals = program.opts<GlobalOptions & { color?: boolean }>();
+    if (globals.quiet && globals.verbose) throw new UsageError('--quiet and --verbose contradict each other: give one of them', 'CONFLICTING_OPTIONS');
     const module = await load();
-    const code = await module.run(options as never, { ...context, globals: { ...globals, config: globals.config } });
+    // --no-color is NO_COLOR for this command (src/log/logColor.ts).
+    const env = globals.color === false ? { ...context.env, NO_COLOR: '1' } : context.env;
+    const code = await module.run(options as never, { ...context, env, globals: { config: globals.config, json: globals.json, verbose: globals.verbose, quiet: globals.quiet } });
     onExit(code);
   };
 

@@ -4,6 +4,7 @@
 // DIR/chain.pem; a pending answer prints the RequestID, saves it with the CES URL in
 // DIR/request.json and exits 5; `--request-id ID` with the same options retrieves it later.
 // The password comes from stdin (--password-stdin) or a prompt on a TTY, never from argv.
+import { requestedLogFormat, wantsColor } from '../../log/logColor.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ExitCode, InputError, UsageError } from '../../errors.js';
@@ -63,7 +64,7 @@ export async function run(options: RequestCommandOptions, context: CommandContex
     ...(caPem !== undefined ? { caPem } : {}),
   };
   const http = createHttpsClient({ ...(caPem !== undefined ? { ca: caPem } : {}), env: context.env });
-  const logger = createLogger({ sink: context.stderr, level: context.globals.quiet ? 'error' : context.globals.verbose ? 'debug' : 'warn' });
+  const logger = createLogger({ sink: context.stderr, level: context.globals.quiet ? 'error' : context.globals.verbose ? 'debug' : 'warn', format: requestedLogFormat(context.env), color: wantsColor(context.stderr, context.env) });
   const deps = { http, now: Date.now, random: systemRandom, logger, signal: context.signal };
   let result: OneShotResult;
   try {

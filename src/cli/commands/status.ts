@@ -3,6 +3,7 @@
 // default; `--json` prints the array of cli.md. Exit 0 whatever the states are: status reports,
 // it does not judge — unless `--check` is given: then the exit code is that of the worst state
 // (engine/statusCheck.ts), for monitoring, with one line on stderr naming what is not VALID.
+import { requestedLogFormat, wantsColor } from '../../log/logColor.js';
 import { didYouMean } from '../../engine/nearestNames.js';
 import { resolveConfigPath } from '../../config/configPath.js';
 import { loadConfig } from '../../config/loadConfig.js';
@@ -31,7 +32,7 @@ export async function run(options: StatusOptions, context: CommandContext): Prom
   if (options.id !== undefined && !config.certificates.some((c) => c.id === options.id)) {
     throw new UsageError(`no certificate with id "${options.id}" in ${config.file}${didYouMean(options.id, config.certificates.map((c) => c.id))} (known: ${config.certificates.map((c) => c.id).join(', ') || 'none'})`, 'UNKNOWN_CERTIFICATE_ID');
   }
-  const logger = createLogger({ sink: context.stderr, level: context.globals.quiet ? 'error' : context.globals.verbose ? 'debug' : 'warn' });
+  const logger = createLogger({ sink: context.stderr, level: context.globals.quiet ? 'error' : context.globals.verbose ? 'debug' : 'warn', format: requestedLogFormat(context.env), color: wantsColor(context.stderr, context.env) });
   const inputs = await readStatusInputs(config, openStore(config.stateDir), hostIdentity(), logger, ids);
   const nowMs = Date.now();
   const { rows } = evaluateStatus(inputs, nowMs);
