@@ -122,9 +122,9 @@ export function buildProgram(context: Omit<CommandContext, 'globals'>, onExit: (
       program
         .command('request')
         .description('one-shot enrollment with no config file (like certreq); writes --out files')
-        .requiredOption('--policy-server <url>', 'CEP URL (username/password)')
-        .requiredOption('--template <name>', 'template common name or OID')
-        .option('--username <user>', 'enrollment account (DOMAIN\\user or UPN)')
+        .option('--policy-server <url>', 'CEP URL (username/password); with --request-id, default: the one --out recorded')
+        .option('--template <name>', 'template common name or OID; with --request-id, default: the one --out recorded')
+        .option('--username <user>', 'enrollment account (DOMAIN\\user or UPN); with --request-id, default: the one --out recorded')
         .option('--password-stdin', 'read the password from the first line of stdin', false)
         .option('--subject <dn>', 'subject DN, e.g. CN=host.example.com')
         .option('--dns <name>', 'DNS subject alternative name (repeatable)', collect, [])

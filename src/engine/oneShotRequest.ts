@@ -10,6 +10,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CertificateConfig, KeyConfig } from '../config/types.js';
 import { DEFAULTS } from '../config/types.js';
+import { decodeSubjectNameFlags } from '../protocol/templateFlags.js';
 import { EnrollmentDenied, InputError, UsageError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { describeCertificate } from '../pki/certInfo.js';
@@ -66,6 +67,8 @@ export interface RequestRecord {
   schemaVersion: typeof REQUEST_RECORD_VERSION;
   policyServer: string;
   template: string;
+  /** The enrollment account (so that `--request-id` needs only the password). */
+  username?: string;
   status: 'submitting' | 'pending' | 'issued' | 'denied';
   requestId: string | null;
   /** The CES URL that accepted the request (polled again there); null before any was tried. */
@@ -216,7 +219,8 @@ async function recordDenial<T>(work: Promise<T>, record: () => RequestRecord, fi
 /** A new request: writes key.pem and request.json before sending, then the certificate or the pending record. */
 export async function requestCertificate(options: OneShotOptions, deps: OneShotDeps): Promise<OneShotResult> {
   const files = outputFiles(options.outDir);
-  await mkdir(options.outDir, { recursive: true });
+  // The folder is made only once the request is ready to go: a request refused before (no policy,
+  // no such template, no subject) leaves no empty --out folder behind.
   if (await exists(files.cert)) {
     throw new UsageError(`${options.outDir} already holds a certificate (cert.pem); choose another --out folder (nothing was changed)`, 'OUT_DIR_IN_USE');
   }
@@ -235,6 +239,12 @@ export async function requestCertificate(options: OneShotOptions, deps: OneShotD
   if (endpoints.length === 0) {
     throw new UsageError(`the policy lists no username/password enrollment service for template "${template.commonName}"`, 'NO_USERNAME_CES');
   }
+  if (options.subject === undefined && options.dns.length === 0 && decodeSubjectNameFlags(template.subjectNameFlags).enrolleeSuppliesSubject) {
+    throw new UsageError(
+      `template "${template.commonName}" takes the subject from the request: give --subject (e.g. --subject CN=host.example.com), or --dns NAME, whose first name becomes CN=NAME (nothing was sent)`,
+      'SUBJECT_REQUIRED',
+    );
+  }
   const built = await buildEnrollmentRequest(certificateConfig(options), template, {
     owner: 'request',
     template: template.commonName,
@@ -248,6 +258,7 @@ export async function requestCertificate(options: OneShotOptions, deps: OneShotD
     schemaVersion: REQUEST_RECORD_VERSION,
     policyServer: options.policyServerUrl,
     template: template.commonName,
+    username: options.username,
     status: 'submitting',
     requestId: null,
     endpoint: null,
@@ -256,6 +267,7 @@ export async function requestCertificate(options: OneShotOptions, deps: OneShotD
   };
   // The key first: whatever the answer, it is on disk before the CA can know the request. The
   // record (with the CES it goes to) is written durably before each attempt, by beforeSend below.
+  await mkdir(options.outDir, { recursive: true });
   await writeFileAtomic(files.key, built.keyPem, { mode: 0o600 });
   const { answer } = await recordDenial(
     submitToCes(cesCall(deps, credential), endpoints, { der: built.der, type: 'pkcs10', templateName: template.commonName }, async (endpoint) => {
@@ -266,6 +278,11 @@ export async function requestCertificate(options: OneShotOptions, deps: OneShotD
     files.request,
   );
   return settle(answer, record, built.keyPem, options, files);
+}
+
+/** DIR/request.json, or null when there is none (or it cannot be read). */
+export async function readRequestRecord(outDir: string): Promise<RequestRecord | null> {
+  return readJsonFile<RequestRecord>(outputFiles(outDir).request).catch(() => null);
 }
 
 /** `--request-id ID`: polls the CES that accepted the request (from request.json, else the template's CES). */
