@@ -92,3 +92,21 @@ certificates:
     expect(r.out).toMatch(/^web: NEEDS_ATTENTION — the only endpoint is unreachable:\n {2}- https:\/\/127\.0\.0\.1:1\/CEP: [^\n]+\n$/);
   });
 });
+
+describe('demo --quiet', () => {
+  it('prints nothing when every step holds (only errors would be printed)', () => {
+    const r = spawnSync(process.execPath, [CLI, '--quiet', 'demo'], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: tmpdir() }, timeout: 180_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('');
+  }, 200_000);
+});
+
+describe('npm start --silent -- --json (as the README says)', () => {
+  it.runIf(hasTool('npm', ['--version']))('gives one JSON document on stdout', () => {
+    const repo = path.resolve(import.meta.dirname, '../..');
+    const r = spawnSync('npm', ['start', '--silent', '--', '--json', '--quiet'], { cwd: repo, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' }, timeout: 180_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, exitCode: 0 });
+  }, 200_000);
+});
