@@ -5,6 +5,7 @@
 // shifts the agent's clock so a renewal window can be reached without waiting. It changes only
 // what the agent believes the time is (planning, state, WS-Security timestamps); servers and TLS
 // still use the real clock. Every use is logged as a warning, so it cannot go unnoticed.
+import { withProgress } from './progress.js';
 import { deferReported } from '../log/deferredLogger.js';
 import { requestedLogFormat, wantsColor } from '../log/logColor.js';
 import { readFile } from 'node:fs/promises';
@@ -90,12 +91,17 @@ export async function openAgentRuntime(context: CommandContext, options: Runtime
       throw new ConfigError(`cannot read the trust bundle: ${(error as Error).message}`, { file: config.file, key: 'trust.caFile' }, 'TRUST_FILE_UNREADABLE');
     }
   }
-  const httpsClient = createHttpsClient({
+  const plainClient = createHttpsClient({
     ...(ca !== undefined ? { ca } : {}),
     ...(config.transport.proxy ? { proxy: config.transport.proxy } : {}),
     ...(config.transport.noProxy ? { noProxy: config.transport.noProxy.join(',') } : {}),
     env: context.env,
     connectTimeoutMs: config.transport.connectTimeoutMs,
+    requestTimeoutMs: config.transport.requestTimeoutMs,
+  });
+  // One-shot commands on a terminal: a status line while a request waits (progress.ts).
+  const httpsClient = withProgress(plainClient, context.stderr, {
+    show: options.deferReported === true && !context.globals.quiet && !context.globals.json,
     requestTimeoutMs: config.transport.requestTimeoutMs,
   });
   const store = openStore(config.stateDir);

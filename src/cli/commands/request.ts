@@ -16,6 +16,7 @@ import { createHttpsClient } from '../../transport/httpsClient.js';
 import { systemRandom } from '../../transport/random.js';
 import type { CommandContext } from '../context.js';
 import { promptHidden, readLine } from '../passwordPrompt.js';
+import { withProgress } from '../progress.js';
 import { guardStdout } from '../stdoutGuard.js';
 
 export interface RequestCommandOptions {
@@ -71,7 +72,7 @@ export async function run(options: RequestCommandOptions, context: CommandContex
     ...(key ? { key } : {}),
     ...(caPem !== undefined ? { caPem } : {}),
   };
-  const http = createHttpsClient({ ...(caPem !== undefined ? { ca: caPem } : {}), env: context.env });
+  const http = withProgress(createHttpsClient({ ...(caPem !== undefined ? { ca: caPem } : {}), env: context.env }), context.stderr, { show: !context.globals.quiet && !context.globals.json });
   const logger = createLogger({ sink: context.stderr, level: context.globals.quiet ? 'error' : context.globals.verbose ? 'debug' : 'warn', format: requestedLogFormat(context.env), color: wantsColor(context.stderr, context.env) });
   const deps = { http, now: Date.now, random: systemRandom, logger, signal: context.signal };
   let result: OneShotResult;
