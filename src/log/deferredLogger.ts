@@ -2,7 +2,8 @@
 // why each failed, so the log events that say the same (a policy server failed, no policy, the
 // certificate failed, the CA denied) are held back while the pass runs. When the result reports a
 // failure they are dropped; when it does not (a failover that then succeeded), they are written as
-// they were, before the result. Every other event goes straight through.
+// they were, before the result. Routine events the result line states anyway (the policy was
+// fetched, the certificate committed) are left out. Every other event goes straight through.
 import type { LogFields, Logger } from './logger.js';
 
 /** Events whose content a one-shot command's result line repeats. */
@@ -14,6 +15,9 @@ export const REPORTED_IN_RESULT = new Set([
   'certificate.failed',
   'request.denied',
 ]);
+
+/** Routine events a one-shot command's result line states anyway. */
+export const STATED_BY_RESULT = new Set(['policy.fetched', 'policy.not_changed', 'policy.cached', 'certificate.committed']);
 
 export interface DeferredLogger extends Logger {
   /** Writes the held events (drop = false) or forgets them (drop = true). */
@@ -27,7 +31,7 @@ export function deferReported(inner: Logger, events: ReadonlySet<string> = REPOR
   const wrap = (target: Logger): Logger => {
     const log = (level: Level) => (event: string, fields?: LogFields) => {
       if (events.has(event)) held.push(() => target[level](event, fields));
-      else target[level](event, fields);
+      else if (!STATED_BY_RESULT.has(event)) target[level](event, fields);
     };
     return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), child: (fields) => wrap(target.child(fields)) };
   };

@@ -13,10 +13,10 @@ describe('deferReported', () => {
     const { logger, out } = setup();
     logger.warn('policy.server_failed', { url: 'https://a' });
     logger.child({ id: 'web' }).error('certificate.failed', { code: 'X' });
-    logger.info('policy.fetched');
-    expect(out()).toEqual(['policy.fetched']);
+    logger.info('request.pending');
+    expect(out()).toEqual(['request.pending']);
     logger.release(true);
-    expect(out()).toEqual(['policy.fetched']);
+    expect(out()).toEqual(['request.pending']);
   });
 
   it('writes them, in order, when the result does not report them (a failover that succeeded)', () => {
@@ -27,5 +27,16 @@ describe('deferReported', () => {
     expect(out()).toEqual(['policy.server_failed', 'ces.endpoint_failed']);
     logger.release(false);
     expect(out()).toHaveLength(2);
+  });
+});
+
+describe('deferReported and routine events', () => {
+  it('leaves out what the result line states anyway, keeps the rest', () => {
+    let out = '';
+    const logger = deferReported(createLogger({ sink: { write: (c: string) => (out += c) }, level: 'debug', format: 'json' }));
+    logger.info('policy.fetched');
+    logger.info('certificate.committed');
+    logger.info('request.still_pending');
+    expect(out.trim().split('\n').map((l) => (JSON.parse(l) as { event: string }).event)).toEqual(['request.still_pending']);
   });
 });
