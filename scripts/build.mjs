@@ -8,8 +8,10 @@
 // Minified (names kept: error classes report their own names) because V8's compile time grows
 // with the size of the source.
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 
 // AUTOENROLL_BUILD_OUT=/some/dir/ builds elsewhere (benchmarks of a change without touching the shared dist/).
 const outdir = process.env.AUTOENROLL_BUILD_OUT ? `${process.env.AUTOENROLL_BUILD_OUT.replace(/\/$/, '')}/` : new URL('../dist/', import.meta.url).pathname;
@@ -86,3 +88,20 @@ await build({
   format: 'esm',
   define: { ...common.define, __AUTOENROLL_BUILD_ID__: JSON.stringify(buildId) },
 });
+
+// dist/man/autoenroll.1: the man page, made from the same command definitions as --help
+// (src/cli/help/manPage.ts); the packages ship it. Its date: SOURCE_DATE_EPOCH, else the last commit's.
+const manDate = (() => {
+  if (process.env.SOURCE_DATE_EPOCH) return new Date(Number(process.env.SOURCE_DATE_EPOCH) * 1000).toISOString().slice(0, 10);
+  try {
+    return execFileSync('git', ['log', '-1', '--format=%cs'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || new Date().toISOString().slice(0, 10);
+  } catch {
+    return new Date().toISOString().slice(0, 10);
+  }
+})();
+const manTool = `${outdir}man/render-man-page.mjs`;
+await build({ ...common, sourcemap: false, entryPoints: [new URL('../src/cli/help/renderManPage.ts', import.meta.url).pathname], outfile: manTool, format: 'esm', banner: { js: "import { createRequire as __aeCreateRequire } from 'node:module'; const require = __aeCreateRequire(import.meta.url);" } });
+const { renderManPage } = await import(pathToFileURL(manTool).href);
+mkdirSync(`${outdir}man`, { recursive: true });
+writeFileSync(`${outdir}man/autoenroll.1`, renderManPage(manDate));
+rmSync(manTool, { force: true });

@@ -6,6 +6,9 @@
 // what the agent believes the time is (planning, state, WS-Security timestamps); servers and TLS
 // still use the real clock. Every use is logged as a warning, so it cannot go unnoticed.
 import { humanInstant } from '../log/instant.js';
+import { withProgress } from './progress.js';
+import { deferReported } from '../log/deferredLogger.js';
+import { requestedLogFormat, wantsColor } from '../log/logColor.js';
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../config/types.js';
 import { loadConfig, parseDuration, resolveConfigPath } from '../config/index.js';
@@ -39,6 +42,8 @@ export interface AgentRuntime {
   deps: AgentDeps;
   /** The configured notification sinks and their outbox. */
   notifications: Notifications;
+  /** Held-back log events (RuntimeOptions.deferReported): written, or dropped when the result reports them. */
+  releaseLogs(drop: boolean): void;
   close(options?: { force?: boolean }): Promise<void>;
 }
 
@@ -47,12 +52,14 @@ export interface RuntimeOptions {
   hooks?: AgentHooks | null;
   /** Overrides for tests or the demo. */
   now?: () => number;
+  /** A one-shot command whose result line reports the failures: hold back the log events that repeat it (log/deferredLogger.ts). */
+  deferReported?: boolean;
 }
 
 /** The logger every command uses: stderr; --verbose shows debug, --quiet only errors. */
 export function commandLogger(context: CommandContext, format: 'json' | 'text' | 'auto' = 'auto'): Logger {
   const level = context.globals.verbose ? 'debug' : context.globals.quiet ? 'error' : 'info';
-  return createLogger({ sink: context.stderr, level, format });
+  return createLogger({ sink: context.stderr, level, format: format === 'auto' ? requestedLogFormat(context.env) : format, color: wantsColor(context.stderr, context.env) });
 }
 
 /** Reads the whole configuration named by --config / $AUTOENROLL_CONFIG / the OS default. */
@@ -81,7 +88,9 @@ export function agentClock(env: NodeJS.ProcessEnv, logger: Logger): () => number
 export async function openAgentRuntime(context: CommandContext, options: RuntimeOptions = {}): Promise<AgentRuntime> {
   const bootLogger = commandLogger(context);
   const config = await loadCommandConfig(context);
-  const logger = commandLogger(context, config.logging.format);
+  const direct = commandLogger(context, config.logging.format);
+  const deferred = options.deferReported && !context.globals.verbose ? deferReported(direct) : undefined;
+  const logger = deferred ?? direct;
   let ca: string | undefined;
   if (config.trust.caFile) {
     try {
@@ -90,7 +99,7 @@ export async function openAgentRuntime(context: CommandContext, options: Runtime
       throw new ConfigError(`cannot read the trust bundle: ${(error as Error).message}`, { file: config.file, key: 'trust.caFile' }, 'TRUST_FILE_UNREADABLE');
     }
   }
-  const httpsClient = createHttpsClient({
+  const plainClient = createHttpsClient({
     ...(ca !== undefined ? { ca } : {}),
     ...(config.transport.proxy ? { proxy: config.transport.proxy } : {}),
     ...(config.transport.noProxy ? { noProxy: config.transport.noProxy.join(',') } : {}),
@@ -98,6 +107,11 @@ export async function openAgentRuntime(context: CommandContext, options: Runtime
     connectTimeoutMs: config.transport.connectTimeoutMs,
     requestTimeoutMs: config.transport.requestTimeoutMs,
     maxRequestTimeoutMs: Math.max(config.transport.requestTimeoutMs, config.transport.submitTimeoutMs),
+  });
+  // One-shot commands on a terminal: a status line while a request waits (progress.ts).
+  const httpsClient = withProgress(plainClient, context.stderr, {
+    show: options.deferReported === true && !context.globals.quiet && !context.globals.json,
+    requestTimeoutMs: config.transport.requestTimeoutMs,
   });
   const store = openStore(config.stateDir);
   const hooks = options.hooks === null ? undefined : (options.hooks ?? createHookRunner({ logger, env: context.env }));
@@ -121,6 +135,7 @@ export async function openAgentRuntime(context: CommandContext, options: Runtime
     agent: createAgent(deps),
     deps,
     notifications,
+    releaseLogs: (drop) => deferred?.release(drop),
     close: async (options) => {
       await notifications.close();
       await httpsClient.close(options);
@@ -151,6 +166,11 @@ export function describeAutoenrollEntry(entry: AutoenrollReport): string {
   return `autoenroll ${entry.template}: ${entry.disposition} as ${entry.id} — ${entry.message}`;
 }
 
+/** Whether the printed result names a failure (then the log events that said the same are dropped). */
+export function resultReportsFailure(result: PassResult): boolean {
+  return result.certificates.some((c) => c.error !== null && c.error !== undefined) || Boolean(result.policy.error);
+}
+
 export function describeResult(r: CertificateResult): string {
   const parts = [`${r.id}: ${r.status}`];
   switch (r.outcome) {
@@ -164,7 +184,7 @@ export function describeResult(r: CertificateResult): string {
       parts.push(`${r.action} failed`);
       break;
     case 'needs-attention':
-      parts.push('needs attention');
+      // The state word (NEEDS_ATTENTION) says it; the message after the dash says why.
       break;
     default:
       if (r.action === 'reinstall') parts.push('output files reinstalled');
@@ -191,10 +211,11 @@ export async function runAgentCommand(
   options: RuntimeOptions = {},
 ): Promise<number> {
   guardStdout(context.stdout);
-  const runtime = await openAgentRuntime(context, options);
+  const runtime = await openAgentRuntime(context, { deferReported: true, ...options });
   try {
     const result = await runtime.agent.runPass({ ...pass, signal: context.signal });
     throwIfInterrupted(context.signal);
+    runtime.releaseLogs(resultReportsFailure(result));
     printPassResult(context, result);
     await notifyAfterCommand(runtime, result, context);
     return result.exitCode;

@@ -21,6 +21,7 @@ export const TOP_LEVEL_COMMANDS = [
   'notify',
   'hook',
   'credentials',
+  'completion',
 ] as const;
 
 /** Global options that take a value (the next argument is not a command). */

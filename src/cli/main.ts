@@ -1,9 +1,10 @@
 // The command-line entry point. It only parses arguments and dispatches: each command lives in
 // its own module under ./commands and is loaded on demand, so `status` never pays for the
 // crypto or HTTP stacks. Exit codes follow ../shared/docs/cli.md.
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Help, Option } from 'commander';
 import { ExitCode, errorToJson, exitCodeOf, isAutoenrollError, UsageError } from '../errors.js';
 import type { CommandContext, GlobalOptions } from './context.js';
+import { SERVICE_VERB_TEXT } from './help/serviceTexts.js';
 import { invokedCommand } from './invokedCommand.js';
 import { fileSystemError } from '../store/fsErrors.js';
 
@@ -16,12 +17,19 @@ export function buildProgram(context: Omit<CommandContext, 'globals'>, onExit: (
   const program = new Command('autoenroll');
   program
     .description('Certificate autoenrollment from AD CS web services (CEP/CES) for machines outside the domain')
-    .version(VERSION, '-V, --version')
+    .version(VERSION, '-V, --version', 'print the version and exit')
     .option('--config <path>', 'configuration file (else $AUTOENROLL_CONFIG, else the OS default)')
     .option('--json', 'machine-readable output on stdout (one JSON document)', false)
     .option('--verbose', 'more log detail on stderr', false)
     .option('--quiet', 'only errors on stderr', false)
-    .showHelpAfterError()
+    .configureHelp({
+      showGlobalOptions: true,
+      // "(default: false)" after every switch says nothing to a reader.
+      optionDescription(this: Help, option: Option): string {
+        return option.isBoolean() ? option.description : Help.prototype.optionDescription.call(this, option);
+      },
+    })
+    .showHelpAfterError('(autoenroll --help lists the commands)')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => context.stdout.write(text),
@@ -31,9 +39,12 @@ export function buildProgram(context: Omit<CommandContext, 'globals'>, onExit: (
   const dispatch = (load: Loader) => async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;
     const options = { ...command.opts(), args: command.args };
-    const globals = program.opts<GlobalOptions>();
+    const globals = program.opts<GlobalOptions & { color?: boolean }>();
+    if (globals.quiet && globals.verbose) throw new UsageError('--quiet and --verbose contradict each other: give one of them', 'CONFLICTING_OPTIONS');
     const module = await load();
-    const code = await module.run(options as never, { ...context, globals: { ...globals, config: globals.config } });
+    // --no-color is NO_COLOR for this command (src/log/logColor.ts).
+    const env = globals.color === false ? { ...context.env, NO_COLOR: '1' } : context.env;
+    const code = await module.run(options as never, { ...context, env, globals: { config: globals.config, json: globals.json, verbose: globals.verbose, quiet: globals.quiet } });
     onExit(code);
   };
 
@@ -78,6 +89,7 @@ export function buildProgram(context: Omit<CommandContext, 'globals'>, onExit: (
         .command('status')
         .description('one row per configured certificate')
         .option('--id <id>', 'only this certificate')
+        .option('--check', 'exit 0 only when every certificate is VALID, else with the code of the worst state (7 expired, 5 pending, 4 needs attention, 3 backing off or renewal due): for monitoring', false)
         .action(dispatch(() => import('./commands/status.js')));
     },
     plan: () => {
@@ -93,6 +105,7 @@ export function buildProgram(context: Omit<CommandContext, 'globals'>, onExit: (
         .command('policy')
         .description('fetch (or decode a saved) GetPoliciesResponse: templates, CAs, enrollment URIs')
         .option('--file <response.xml>', 'decode a saved response (bare body or full envelope) instead of fetching')
+        .option('--server <url|priority>', 'ask only this configured policy server (its URL, or every one of this priority)')
         .action(dispatch(() => import('./commands/policy.js')));
     },
     run: () => {
@@ -111,9 +124,9 @@ export function buildProgram(context: Omit<CommandContext, 'globals'>, onExit: (
       program
         .command('request')
         .description('one-shot enrollment with no config file (like certreq); writes --out files')
-        .requiredOption('--policy-server <url>', 'CEP URL (username/password)')
-        .requiredOption('--template <name>', 'template common name or OID')
-        .option('--username <user>', 'enrollment account (DOMAIN\\user or UPN)')
+        .option('--policy-server <url>', 'CEP URL (username/password); with --request-id, default: the one --out recorded')
+        .option('--template <name>', 'template common name or OID; with --request-id, default: the one --out recorded')
+        .option('--username <user>', 'enrollment account (DOMAIN\\user or UPN); with --request-id, default: the one --out recorded')
         .option('--password-stdin', 'read the password from the first line of stdin', false)
         .option('--subject <dn>', 'subject DN, e.g. CN=host.example.com')
         .option('--dns <name>', 'DNS subject alternative name (repeatable)', collect, [])
@@ -165,13 +178,13 @@ export function buildProgram(context: Omit<CommandContext, 'globals'>, onExit: (
         .action(dispatch(() => import('./commands/demo.js')));
     },
     service: () => {
-      const service = program.command('service').description('register the service for this OS');
+      const service = program.command('service').description('register the agent with the OS: a systemd unit, a launchd daemon or a Windows scheduled task');
       for (const verb of ['install', 'uninstall', 'status'] as const) {
         service
           .command(verb)
-          .description(`${verb} the autoenroll service (systemd, launchd or Windows service)`)
-          .option('--dry-run', 'print what would be written and run, change nothing', false)
-          .option('--unit-dir <dir>', 'where to write the unit, plist or task XML and only print the activation commands (default: the OS location, activated)')
+          .description(SERVICE_VERB_TEXT[verb].description)
+          .option('--dry-run', SERVICE_VERB_TEXT[verb].dryRun, false)
+          .option('--unit-dir <dir>', SERVICE_VERB_TEXT[verb].unitDir)
           // The three verbs share one module; this tells it which one ran.
           .addOption(new Option('--verb <verb>').default(verb).hideHelp())
           .action(dispatch(() => import('./commands/service.js')));
@@ -202,17 +215,42 @@ export function buildProgram(context: Omit<CommandContext, 'globals'>, onExit: (
         .action(dispatch(() => import('./commands/hookTest.js')));
     },
     credentials: () => {
-      const credentials = program.command('credentials').description('enrollment password in the OS keyring');
+      const credentials = program.command('credentials').description('enrollment passwords in the OS keyring: set, list, delete');
       credentials
         .command('set <name>')
         .description('store a password in the OS keyring under NAME (prompted on a TTY, else one line from stdin)')
         .action(dispatch(() => import('./commands/credentialsSet.js')));
+      credentials
+        .command('list')
+        .description('the names stored in the OS keyring for autoenroll, and which ones the configuration references (never the passwords)')
+        .action(dispatch(() => import('./commands/credentialsList.js')));
+      credentials
+        .command('delete <name>')
+        .description('remove the password stored in the OS keyring under NAME')
+        .action(dispatch(() => import('./commands/credentialsDelete.js')));
+    },
+    completion: () => {
+      program
+        .command('completion')
+        .description('print a shell completion script (bash: source <(autoenroll completion bash))')
+        .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))
+        .action(dispatch(() => import('./commands/completion.js')));
     },
   };
   for (const [name, define] of Object.entries(commands)) if (only === undefined || only === name) define();
 
   program.addOption(new Option('--no-color', 'plain output').hideHelp());
+  pointToOwnHelp(program);
   return program;
+}
+
+/** After a usage error, each command points to its own --help instead of printing it whole. */
+function pointToOwnHelp(command: Command, words: string[] = []): void {
+  for (const sub of command.commands) {
+    const path = [...words, sub.name()];
+    sub.showHelpAfterError(`(autoenroll ${path.join(' ')} --help shows its usage)`);
+    pointToOwnHelp(sub, path);
+  }
 }
 
 function parseSeconds(value: string): number {

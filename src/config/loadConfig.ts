@@ -341,7 +341,12 @@ function normalizeAutoenroll(
       }
       (out as Record<string, unknown>)[name] = value;
     }
-    if (s.key !== undefined) out.key = normalizeKey(s.key, (key) => where([...at, 'key', ...key]));
+    if (s.key !== undefined) {
+      const keyWhere = (key: KeyPath): ReturnType<typeof where> => where([...at, 'key', ...key]);
+      if (s.key.pkcs11 !== undefined) throw new ConfigError('token keys (key.pkcs11) are set per certificate under "certificates", not for policy-driven certificates', keyWhere(['pkcs11']));
+      if (s.key.algorithm === undefined) throw new ConfigError('missing required key "algorithm" ("RSA" or "EC")', keyWhere([]));
+      out.key = normalizeKey({ ...s.key, algorithm: s.key.algorithm }, keyWhere);
+    }
     return out;
   };
   const defaults = settings(raw, []);

@@ -18,7 +18,7 @@ export type ServiceStep =
   /** `encoding` utf-16le-bom: the text is written as UTF-16 LE after a byte order mark (the Windows task file). */
   | { kind: 'write'; path: string; content: string; mode: number; encoding?: 'utf-16le-bom' }
   | { kind: 'remove'; path: string }
-  | { kind: 'mkdir'; path: string }
+  | { kind: 'mkdir'; path: string; /** Permissions of a folder that is created (default 0755). */ mode?: number }
   | { kind: 'run'; argv: string[]; /** A failure is reported but does not stop the remaining steps. */ optional?: boolean };
 
 export type ServiceVerb = 'install' | 'uninstall' | 'status';
@@ -49,7 +49,9 @@ export function serviceNeeds(config: Config): Pick<ServiceParams, 'credentials' 
     }
   }
   const stateDir = path.resolve(config.stateDir);
-  const writablePaths = [...folders].filter((dir) => !isInside(dir, stateDir)).sort();
+  // The default state folder is the unit's StateDirectory=, writable already; any other one is listed.
+  const ownState = stateDir === defaultStateDir('linux') ? [] : [stateDir];
+  const writablePaths = [...ownState, ...[...folders].filter((dir) => !isInside(dir, stateDir)).sort()];
   return { credentials: [...credentials].sort(), writablePaths };
 }
 
@@ -102,6 +104,12 @@ export function planService(verb: ServiceVerb, platform: NodeJS.Platform, params
 
   if (platform === 'linux' && unitPath) {
     if (verb === 'install') {
+      // ReadWritePaths= of a missing folder stops the unit from starting: make them first.
+      for (const dir of params.writablePaths) {
+        const mode = options.stateDir !== undefined && path.resolve(options.stateDir) === dir ? 0o700 : 0o755;
+        if (staged) plan.nextSteps.push(['mkdir', '-p', '-m', mode.toString(8), dir]);
+        else plan.steps.push({ kind: 'mkdir', path: dir, mode });
+      }
       plan.steps.push({ kind: 'write', path: unitPath, content: renderSystemdUnit(params), mode: 0o644 });
       activate(['systemctl', 'daemon-reload']);
       activate(['systemctl', 'enable', '--now', SYSTEMD_UNIT_NAME]);

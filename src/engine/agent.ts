@@ -2,6 +2,7 @@
 // certificate under its lock — recovery, plan, one step — then a final plan that tells when
 // anything is next due. The CLI commands and the service only call runPass and print or schedule
 // from its PassResult; all enrollment logic is here and below.
+import { didYouMean } from './nearestNames.js';
 import { readFile } from 'node:fs/promises';
 import type { CertificateConfig, PolicyServerConfig } from '../config/types.js';
 import { AutoenrollError, ConfigError, InternalError, UsageError, errorToJson } from '../errors.js';
@@ -59,7 +60,7 @@ function selectCertificates(all: readonly CertificateConfig[], ids: readonly str
   if (!ids || ids.length === 0) return [...all];
   const unknown = ids.filter((id) => !all.some((c) => c.id === id));
   if (unknown.length > 0) {
-    throw new UsageError(`no certificate with id ${unknown.map((id) => `"${id}"`).join(', ')} in the configuration (known: ${all.map((c) => c.id).join(', ') || 'none'})`, 'UNKNOWN_CERTIFICATE_ID');
+    throw new UsageError(`no certificate with id ${unknown.map((id) => `"${id}"`).join(', ')} in the configuration${didYouMean(unknown[0] as string, all.map((c) => c.id))} (known: ${all.map((c) => c.id).join(', ') || 'none'})`, 'UNKNOWN_CERTIFICATE_ID');
   }
   return all.filter((c) => ids.includes(c.id));
 }

@@ -1,5 +1,6 @@
 // The decision for one certificate. Pure: a function of the input, the instant and the settings.
 // Rules are applied in order of precedence; each names its protocol.md section.
+import { didYouMean } from './nearestNames.js';
 import { backoffDelayMs, remainingValidityMs } from './backoff.js';
 import { hostOffset, uniformFraction } from './hostOffset.js';
 import { nextPendingPollAt, pendingDeadline } from './pendingPoll.js';
@@ -24,6 +25,8 @@ export interface CertificateContext {
   policyKnown: boolean;
   /** A pass asked for the policy at least once (fetched, or failed on every server). */
   policyAttempted: boolean;
+  /** The template names the known policy offers (empty when unknown). */
+  offeredTemplates?: readonly string[];
   operation: PlanOperation | undefined;
   force: boolean;
   reuseKeyOverride: boolean | undefined;
@@ -94,7 +97,7 @@ export function decideCertificate(c: CertificatePlanInput, ctx: CertificateConte
     ctx.policyKnown
       ? attention(
           'template-not-in-policy',
-          `template "${c.configured.template}" is not in the enrollment policy: check the template name, that it is published on a CA, and that the policy account may read it`,
+          `template "${c.configured.template}" is not in the enrollment policy${didYouMean(c.configured.template, ctx.offeredTemplates ?? [])}: check the template name, that it is published on a CA, and that the policy account may read it`,
           status,
         )
       : attention('no-policy', 'no enrollment policy has been fetched yet: no policy server answered', status);

@@ -28,6 +28,7 @@ import type { EndpointCredential } from './endpointCredential.js';
 import { postWith, usernameTokenOf } from './endpointCredential.js';
 import { kerberosDoctorChecks } from './doctorKerberos.js';
 import { kerberosServers } from './kerberosCredential.js';
+import { templateFindings } from './doctorTemplates.js';
 import { readPolicyCache } from './policyCache.js';
 import { clockSkewWarning } from './statusView.js';
 import { tokenFindings } from './doctorToken.js';
@@ -212,6 +213,8 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
       return { server, report, response };
     }),
   );
+
+  general.push(...templateFindings(config, policyResults.flatMap((r) => (r.response ? [r.response] : []))));
 
   const learned = await learnEnrollmentUris(deps, policyResults);
   if (learned.length === 0) {

@@ -25,7 +25,9 @@ const FIXES: Record<string, string> = {
   HTTP_UNAUTHORIZED: "check the username and password, and the endpoint's authentication type",
   HTTP_FORBIDDEN: 'check that the account is allowed to use this endpoint',
   TLS_HANDSHAKE_FAILED: 'check the TLS versions and ciphers the server allows (TLS 1.2 or 1.3 is needed)',
-  TLS_CLIENT_CERT_REJECTED: 'check that the managed certificate is valid and issued by a CA the server trusts for client authentication',
+  TLS_CLIENT_CERT_REJECTED:
+    'check that the managed certificate is valid and issued by a CA the server trusts for client authentication; IIS asks for it by TLS 1.2 renegotiation, which TLS 1.3 lacks: keep transport.maxTlsVersionForClientCert at TLSv1.2 unless the binding negotiates client certificates up front (clientcertnegotiation=enable)',
+  HTTP_REQUEST_TOO_LARGE: 'raise uploadReadAheadSize on the CES/CEP site (IIS buffers the body during the TLS 1.2 renegotiation for the client certificate), or enable clientcertnegotiation on the binding and set transport.maxTlsVersionForClientCert: TLSv1.3',
   SERVER_REJECTED_CREDENTIALS: 'check the username and password (and that the account may enroll); check the clock if messages expired',
   PROXY_UNREACHABLE: 'check transport.proxy / HTTPS_PROXY, or add the host to NO_PROXY',
   PROXY_TUNNEL_REFUSED: 'allow CONNECT to this host on the proxy, or add the host to NO_PROXY',

@@ -17,6 +17,7 @@
 // about; the next run resubmits the same request bytes, so the worst case is one extra request
 // for the same key, never a lost key.
 import { humanInstant } from '../log/instant.js';
+import { didYouMean } from './nearestNames.js';
 import { createHash } from 'node:crypto';
 import type { CertificateConfig, Config } from '../config/types.js';
 import { AutoenrollError, ConfigError, EnrollmentDenied, ExpiredError, InternalError } from '../errors.js';
@@ -88,7 +89,7 @@ function locate(ctx: ExecutorContext, nameOrOid: string): LocatedTemplate {
     throw new ConfigError(
       ctx.views.length === 0
         ? 'no enrollment policy is available (no policy server answered and nothing is cached)'
-        : `template "${nameOrOid}" is not in the enrollment policy`,
+        : `template "${nameOrOid}" is not in the enrollment policy${didYouMean(nameOrOid, ctx.views.flatMap((v) => v.templates.map((t) => t.commonName)))}`,
       {},
       ctx.views.length === 0 ? 'NO_POLICY' : 'TEMPLATE_NOT_IN_POLICY',
     );

@@ -7,10 +7,12 @@
 // already holds a certificate or a pending request is never overwritten.
 import { ensureDir } from '../store/atomicFile.js';
 import { fileSystemError } from '../store/fsErrors.js';
+import { didYouMean } from './nearestNames.js';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CertificateConfig, KeyConfig } from '../config/types.js';
 import { DEFAULTS } from '../config/types.js';
+import { decodeSubjectNameFlags } from '../protocol/templateFlags.js';
 import { EnrollmentDenied, InputError, UsageError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { describeCertificate } from '../pki/certInfo.js';
@@ -72,6 +74,8 @@ export interface RequestRecord {
   schemaVersion: typeof REQUEST_RECORD_VERSION;
   policyServer: string;
   template: string;
+  /** The enrollment account (so that `--request-id` needs only the password). */
+  username?: string;
   status: 'submitting' | 'pending' | 'issued' | 'denied';
   requestId: string | null;
   /** The CES URL that accepted the request (polled again there); null before any was tried. */
@@ -159,7 +163,7 @@ function findTemplate(view: PolicyView, name: string, url: string): CachedTempla
   const template = findPolicyTemplate(view, name);
   if (template) return template;
   const names = view.templates.map((t) => t.commonName).sort();
-  throw new UsageError(`the policy of ${url} has no template "${name}"${names.length > 0 ? ` (it offers: ${names.join(', ')})` : ' (it offers none to this account)'}`, 'TEMPLATE_NOT_IN_POLICY');
+  throw new UsageError(`the policy of ${url} has no template "${name}"${didYouMean(name, names)}${names.length > 0 ? ` (it offers: ${names.join(', ')})` : ' (it offers none to this account)'}`, 'TEMPLATE_NOT_IN_POLICY');
 }
 
 /** Username CES URIs of the CAs that issue the template (what a new request or a lost one may use). */
@@ -232,9 +236,8 @@ async function recordDenial<T>(work: Promise<T>, record: () => RequestRecord, fi
 /** A new request: writes key.pem and request.json before sending, then the certificate or the pending record. */
 export async function requestCertificate(options: OneShotOptions, deps: OneShotDeps): Promise<OneShotResult> {
   const files = outputFiles(options.outDir);
-  await ensureDir(options.outDir, 0o755).catch((error: unknown) => {
-    throw fileSystemError(error, { key: '--out', path: options.outDir }) ?? error;
-  });
+  // The folder is made only once the request is ready to go: a request refused before (no policy,
+  // no such template, no subject) leaves no empty --out folder behind.
   if (await exists(files.cert)) {
     throw new UsageError(`${options.outDir} already holds a certificate (cert.pem); choose another --out folder (nothing was changed)`, 'OUT_DIR_IN_USE');
   }
@@ -255,6 +258,12 @@ export async function requestCertificate(options: OneShotOptions, deps: OneShotD
   if (endpoints.length === 0) {
     throw new UsageError(`the policy lists no username/password enrollment service for template "${template.commonName}"`, 'NO_USERNAME_CES');
   }
+  if (options.subject === undefined && options.dns.length === 0 && decodeSubjectNameFlags(template.subjectNameFlags).enrolleeSuppliesSubject) {
+    throw new UsageError(
+      `template "${template.commonName}" takes the subject from the request: give --subject (e.g. --subject CN=host.example.com), or --dns NAME, whose first name becomes CN=NAME (nothing was sent)`,
+      'SUBJECT_REQUIRED',
+    );
+  }
   const built = await buildEnrollmentRequest(certificateConfig(options), template, {
     owner: 'request',
     template: template.commonName,
@@ -268,6 +277,7 @@ export async function requestCertificate(options: OneShotOptions, deps: OneShotD
     schemaVersion: REQUEST_RECORD_VERSION,
     policyServer: options.policyServerUrl,
     template: template.commonName,
+    username: options.username,
     status: 'submitting',
     requestId: null,
     endpoint: null,
@@ -277,6 +287,9 @@ export async function requestCertificate(options: OneShotOptions, deps: OneShotD
   };
   // The key first: whatever the answer, it is on disk before the CA can know the request. The
   // record (with the CES it goes to) is written durably before each attempt, by beforeSend below.
+  await ensureDir(options.outDir, 0o755).catch((error: unknown) => {
+    throw fileSystemError(error, { key: '--out', path: options.outDir }) ?? error;
+  });
   await writeFileAtomic(files.key, built.keyPem, { mode: 0o600 });
   const { answer } = await recordDenial(
     submitToCes(cesCall(deps, credential), endpoints, { der: built.der, type: 'pkcs10', templateName: template.commonName }, async (endpoint) => {
@@ -287,6 +300,11 @@ export async function requestCertificate(options: OneShotOptions, deps: OneShotD
     files.request,
   );
   return settle(answer, record, built.keyPem, options, files, deps.now());
+}
+
+/** DIR/request.json, or null when there is none (or it cannot be read). */
+export async function readRequestRecord(outDir: string): Promise<RequestRecord | null> {
+  return readJsonFile<RequestRecord>(outputFiles(outDir).request).catch(() => null);
 }
 
 /** `--request-id ID`: polls the CES that accepted the request (from request.json, else the template's CES). */

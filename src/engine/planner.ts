@@ -18,6 +18,7 @@ export function plan(input: PlannerInput, nowMs: number, options: PlanOptions = 
     hostId: input.hostId,
     policyKnown: input.policy?.fetchedAtMs !== undefined,
     policyAttempted: input.policy !== null,
+    offeredTemplates: input.policy?.templateNames ?? [],
     operation: options.operation,
     force: options.force === true,
     reuseKeyOverride: options.reuseKey,

@@ -119,6 +119,8 @@ export interface PolicyFreshnessView {
   /** Failed refreshes since the last good fetch (every CEP down). */
   consecutiveFailures?: number;
   lastAttemptAtMs?: number;
+  /** The template names the policy offers (for "did you mean" when a configured one is missing). */
+  templateNames?: readonly string[];
 }
 
 export interface PlannerInput {

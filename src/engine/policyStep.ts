@@ -71,7 +71,7 @@ function applicable(files: CachedPolicyFile[], config: Config): CachedPolicyFile
 
 export function freshnessOf(view: PolicyView | undefined, manual: boolean): PolicyFreshnessView | null {
   if (!view) return null;
-  const freshness: PolicyFreshnessView = { fetchedAtMs: view.fetchedAtMs };
+  const freshness: PolicyFreshnessView = { fetchedAtMs: view.fetchedAtMs, templateNames: view.templates.map((t) => t.commonName) };
   if (view.nextUpdateAtMs !== undefined) freshness.nextUpdateAtMs = view.nextUpdateAtMs;
   if (!manual && view.consecutiveFailures > 0) {
     freshness.consecutiveFailures = view.consecutiveFailures;

@@ -122,7 +122,7 @@ export function applicablePolicies(files: readonly CachedPolicyFile[], servers: 
 /** How the scheduled pass sees the cache (a one-shot command's view differs only in the retry backoff). */
 export function policyFreshness(view: PolicyView | undefined): PolicyFreshnessView | null {
   if (!view) return null;
-  const freshness: PolicyFreshnessView = { fetchedAtMs: view.fetchedAtMs };
+  const freshness: PolicyFreshnessView = { fetchedAtMs: view.fetchedAtMs, templateNames: view.templates.map((t) => t.commonName) };
   if (view.nextUpdateAtMs !== undefined) freshness.nextUpdateAtMs = view.nextUpdateAtMs;
   if (view.consecutiveFailures > 0) {
     freshness.consecutiveFailures = view.consecutiveFailures;

@@ -43,15 +43,17 @@ export type LabFault =
   /** CEP: the policy's CA certificates are not readable as X.509. */
   | { kind: 'brokenCaCertificate' }
   /** CES: the certificate issued becomes valid two minutes from now (a CA clock slightly ahead). */
-  | { kind: 'issueNotBeforeAhead' };
+  | { kind: 'issueNotBeforeAhead' }
+  /** HTTP 413 with an HTML body, as IIS answers a body over uploadReadAheadSize during a client-certificate renegotiation. */
+  | { kind: 'http413' };
 
 /** IIS's default uploadReadAheadSize. */
 export const UPLOAD_READ_AHEAD_DEFAULT_BYTES = 49_152;
 
 /** The faults that replace the answer before the request is read; the others change what is answered. */
-export type TransportFault = Extract<LabFault, { kind: 'refuse' | 'hang' | 'http500' | 'malformed' | 'notFound' | 'resetAfterHandshake' | 'blackhole' }>;
+export type TransportFault = Extract<LabFault, { kind: 'refuse' | 'hang' | 'http500' | 'malformed' | 'notFound' | 'resetAfterHandshake' | 'blackhole' | 'http413' }>;
 
-const TRANSPORT_FAULTS: readonly string[] = ['refuse', 'hang', 'http500', 'malformed', 'notFound', 'resetAfterHandshake', 'blackhole'];
+const TRANSPORT_FAULTS: readonly string[] = ['refuse', 'hang', 'http500', 'malformed', 'notFound', 'resetAfterHandshake', 'blackhole', 'http413'];
 
 export function isTransportFault(fault: LabFault | undefined): fault is TransportFault {
   return fault !== undefined && TRANSPORT_FAULTS.includes(fault.kind);
@@ -77,6 +79,7 @@ export const NAMED_FAULTS = [
   'tls13ClientCert',
   'kerberosOnly',
   'blackhole',
+  'http413',
 ] as const;
 
 /** Reads "KIND", "slow:MS" or "slowSubmit:MS" (the fault part of `--fault`); undefined when it names no fault. */

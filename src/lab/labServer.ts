@@ -169,6 +169,7 @@ export class LabServer {
       else if (fault.kind === 'hang' || fault.kind === 'blackhole') this.hanging.add(res);
       else if (fault.kind === 'http500') sendHtml(res, 500, HTTP_500_BODY);
       else if (fault.kind === 'notFound') sendHtml(res, 404, '404 - File or directory not found.');
+      else if (fault.kind === 'http413') sendHtml(res, 413, 'Request Entity Too Large');
       else send(res, 200, SOAP_CONTENT_TYPE, MALFORMED_BODY);
       return;
     }

@@ -80,7 +80,7 @@ export const requiresSameKey = (t: ResolvedTemplate): boolean => (t.privateKeyFl
 const OID_BASE = '1.3.6.1.4.1.311.21.8.7510143.1436283.1';
 const DAY = 24 * 3600;
 
-/** Default templates: one issues at once, one pends, one for key-based renewal (pends first, renews directly). */
+/** Default templates: one issues at once, one pends, one for key-based renewal (pends first, renews directly), and a short-lived key-based-renewal one that issues at once. */
 export function defaultTemplates(accelerate = false): LabTemplate[] {
   const life = (validity: number, renewal: number) =>
     accelerate ? { validitySeconds: 120, renewalSeconds: 40 } : { validitySeconds: validity, renewalSeconds: renewal };
@@ -106,6 +106,17 @@ export function defaultTemplates(accelerate = false): LabTemplate[] {
       subjectNameFlags: SubjectNameFlag.enrolleeSuppliesSubject | SubjectNameFlag.oldCertSuppliesSubjectAndAltName | SubjectNameFlag.enrolleeSuppliesSubjectAltName,
       enrollmentFlags:
         EnrollmentFlag.autoEnrollment | EnrollmentFlag.pendAllRequests | EnrollmentFlag.previousApprovalValidateReenrollment | EnrollmentFlag.allowKeyBasedRenewal,
+      generalFlags: GeneralFlag.autoEnrollment | GeneralFlag.machineType,
+      extendedKeyUsages: [OID.clientAuth, OID.serverAuth],
+    },
+    {
+      // For learning: issued at once, valid 10 minutes, renewal period 4 minutes, key-based renewal
+      // allowed: `autoenroll run` can be watched renewing it within minutes.
+      name: 'LabKBRShort',
+      oid: `${OID_BASE}.4`,
+      ...life(10 * 60, 4 * 60),
+      subjectNameFlags: SubjectNameFlag.enrolleeSuppliesSubject | SubjectNameFlag.oldCertSuppliesSubjectAndAltName | SubjectNameFlag.enrolleeSuppliesSubjectAltName,
+      enrollmentFlags: EnrollmentFlag.autoEnrollment | EnrollmentFlag.previousApprovalValidateReenrollment | EnrollmentFlag.allowKeyBasedRenewal,
       generalFlags: GeneralFlag.autoEnrollment | GeneralFlag.machineType,
       extendedKeyUsages: [OID.clientAuth, OID.serverAuth],
     },

@@ -1,5 +1,6 @@
 // Structured logging: one event per line on stderr. JSON lines by default (what journald and log
-// shippers want), readable "time level event key=value" lines when stderr is a terminal.
+// shippers want), readable "time level event key=value" lines when stderr is a terminal, coloured
+// by level when the caller says the terminal takes colours (logColor.ts: NO_COLOR, TERM=dumb).
 // Event names are stable identifiers (e.g. "renewal.succeeded"); fields are plain data.
 // Secrets never reach a logger: callers log references (env var names, file paths), not values,
 // and every line is passed through the redactor (secrets/redactor.ts) for what others quote.
@@ -27,6 +28,8 @@ export interface LoggerOptions {
   sink: { write(chunk: string): unknown; isTTY?: boolean };
   level?: LogLevel;
   format?: LogFormat | 'auto';
+  /** ANSI colours on the level of text lines (never in JSON). */
+  color?: boolean;
   now?: () => Date;
 }
 
@@ -39,7 +42,7 @@ export function createLogger(options: LoggerOptions, bound: LogFields = {}): Log
     if (rank[level] < minimum) return;
     const time = now().toISOString();
     const record = { time, level, event, ...bound, ...fields };
-    options.sink.write(redact(format === 'json' ? `${safeStringify(record)}\n` : `${formatText(record)}\n`));
+    options.sink.write(redact(format === 'json' ? `${safeStringify(record)}\n` : `${formatText(record, options.color === true)}\n`));
   };
 
   return {
@@ -60,12 +63,16 @@ export const silentLogger: Logger = {
   child: () => silentLogger,
 };
 
-function formatText(record: LogFields & { time: string; level: LogLevel; event: string }): string {
+/** SGR colour of each level: dim debug, plain info, yellow warn, bold red error. */
+const LEVEL_COLOR: Record<LogLevel, string> = { debug: '2', info: '36', warn: '33', error: '1;31' };
+
+function formatText(record: LogFields & { time: string; level: LogLevel; event: string }, color: boolean): string {
   const { time, level, event, ...rest } = record;
   const parts = Object.entries(rest)
     .filter(([, value]) => value !== undefined)
     .map(([key, value]) => `${key}=${formatValue(value)}`);
-  return [time.slice(11, 19), level.toUpperCase().padEnd(5), event, ...parts].join(' ');
+  const label = level.toUpperCase().padEnd(5);
+  return [time.slice(11, 19), color ? `\u001b[${LEVEL_COLOR[level]}m${label}\u001b[0m` : label, color ? `\u001b[1m${event}\u001b[0m` : event, ...parts].join(' ');
 }
 
 function formatValue(value: unknown): string {

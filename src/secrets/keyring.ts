@@ -14,11 +14,20 @@ interface KeyringEntry {
 }
 type EntryConstructor = new (service: string, account: string) => KeyringEntry;
 
-let loaded: EntryConstructor | undefined;
+interface KeyringModule {
+  AsyncEntry: EntryConstructor;
+  findCredentialsAsync(service: string): Promise<{ account: string; password: string }[]>;
+}
+
+let loadedModule: KeyringModule | undefined;
 
 async function loadEntry(): Promise<EntryConstructor> {
+  return (await loadKeyringModule()).AsyncEntry;
+}
+
+async function loadKeyringModule(): Promise<KeyringModule> {
   try {
-    loaded ??= loadOptionalModule<{ AsyncEntry: EntryConstructor }>(OPTIONAL_MODULES.keyring).AsyncEntry;
+    loadedModule ??= loadOptionalModule<KeyringModule>(OPTIONAL_MODULES.keyring);
   } catch (error) {
     throw new CredentialError(
       `the OS keyring cannot be used: ${(error as Error).message}; or reference the password with { env }, { file } or { systemdCredential }`,
@@ -26,7 +35,7 @@ async function loadEntry(): Promise<EntryConstructor> {
       { cause: error },
     );
   }
-  return loaded;
+  return loadedModule;
 }
 
 function unavailable(name: string, error: unknown, env: NodeJS.ProcessEnv): CredentialError {
@@ -70,5 +79,16 @@ export async function deleteKeyring(name: string, env: NodeJS.ProcessEnv = proce
     return await new Entry(KEYRING_SERVICE, name).deletePassword();
   } catch (error) {
     throw unavailable(name, error, env);
+  }
+}
+
+/** The accounts stored under service "autoenroll", sorted; the passwords are dropped at once. */
+export async function listKeyring(env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  const module = await loadKeyringModule();
+  try {
+    const found = await module.findCredentialsAsync(KEYRING_SERVICE);
+    return found.map((c) => c.account).sort();
+  } catch (error) {
+    throw unavailable('the autoenroll entries', error, env);
   }
 }

@@ -40,6 +40,7 @@ export const TransportErrorCode = {
   TLS13_CLIENT_CERT_UNSUPPORTED: 'TLS13_CLIENT_CERT_UNSUPPORTED',
   INSECURE_URL: 'INSECURE_URL',
   ABORTED: 'ABORTED',
+  HTTP_REQUEST_TOO_LARGE: 'HTTP_REQUEST_TOO_LARGE',
 } as const;
 export type TransportErrorCode = (typeof TransportErrorCode)[keyof typeof TransportErrorCode];
 
@@ -147,7 +148,7 @@ function classifyCertificate(code: string, context: FailureContext, cause: unkno
 function clientCertificateRejected(context: FailureContext, cause: unknown, how: string): TrustError {
   return trust(
     TransportErrorCode.TLS_CLIENT_CERT_REJECTED,
-    `the server refused our client certificate (${how}). Fix: check that the certificate is valid, issued by a CA the server trusts, and allowed for this endpoint; if the server requires TLS 1.3 client authentication without renegotiation, check the endpoint's TLS settings.`,
+    `the server refused our client certificate (${how}). Fix: check that the certificate is valid, issued by a CA the server trusts, and allowed for this endpoint; IIS asks for client certificates by TLS 1.2 renegotiation, which TLS 1.3 lacks: keep transport.maxTlsVersionForClientCert at TLSv1.2 unless the binding negotiates client certificates up front (clientcertnegotiation=enable).`,
     context,
     cause,
   );
@@ -246,6 +247,19 @@ export function classifyHttpStatus(status: number, context: FailureContext, loca
     );
   }
   if (status === 500 && context.clientCertificate && context.tlsVersion === 'TLSv1.3') return tls13ClientCertificate(context, 'HTTP 500 without a SOAP fault', undefined);
+  if (status === 413) {
+    // IIS asks for the client certificate by TLS 1.2 renegotiation after the request arrived: it must
+    // hold the whole body meanwhile, at most uploadReadAheadSize bytes (48 KiB by default).
+    const why = context.clientCertificate
+      ? 'IIS buffers the request body while it renegotiates TLS 1.2 to ask for the client certificate, and the request is larger than its uploadReadAheadSize (48 KiB by default)'
+      : 'the request is larger than the server accepts';
+    return unreachable(
+      TransportErrorCode.HTTP_REQUEST_TOO_LARGE,
+      `HTTP 413 (request entity too large): ${why}. Fix: on the CES/CEP site raise system.webServer/serverRuntime uploadReadAheadSize (e.g. appcmd set config "<site>" -section:serverRuntime -uploadReadAheadSize:1048576 /commit:apphost), or negotiate client certificates up front (netsh http update sslcert … clientcertnegotiation=enable) and set transport.maxTlsVersionForClientCert: TLSv1.3.`,
+      context,
+      undefined,
+    );
+  }
   if (status >= 500) return unreachable(TransportErrorCode.HTTP_5XX, `HTTP ${status} without a SOAP fault: the web service is failing.`, context, undefined);
   if (status >= 300 && status < 400) {
     return new ProtocolError(`${where(context)}: HTTP ${status} redirect${location ? ` to ${location}` : ''}; redirects are not followed for enrollment requests. Fix: configure the final URL.`, TransportErrorCode.HTTP_REDIRECT);

@@ -49,11 +49,11 @@ describe('defining only the invoked command', () => {
     }
   });
 
-  it('still rejects an unknown option of the invoked command with its help (exit 4)', async () => {
+  it('still rejects an unknown option of the invoked command, pointing to its help (exit 4)', async () => {
     const ctx = captureContext();
     expect(await runCli(['plan', '--bogus'], ctx)).toBe(4);
     expect(ctx.err()).toContain("unknown option '--bogus'");
-    expect(ctx.err()).toContain('Usage: autoenroll plan [options]');
+    expect(ctx.err()).toContain('(autoenroll plan --help shows its usage)');
   });
 
   it('answers an unknown command as before, naming the close one', async () => {

@@ -41,8 +41,8 @@ describe('autoenroll service', () => {
     expect(statSync(unitPath).mode & 0o777).toBe(0o644);
     expect(unit).toMatch(new RegExp(`^ExecStart=${process.execPath.replace(/[/.]/g, '\\$&')} \\S+autoenroll\\.js run --config ${config.replace(/[/.]/g, '\\$&')}$`, 'm'));
     expect(unit).toContain('LoadCredential=enrollment-password:/etc/autoenroll/credentials/enrollment-password\n');
-    // Output folders outside stateDir become writable; the one inside it already is.
-    expect(unit).toContain('ReadWritePaths=/etc/ssl/autoenroll\n');
+    // The state folder (not the default one) and the output folders outside it become writable.
+    expect(unit).toContain(`ReadWritePaths=${path.join(dir, 'state')} /etc/ssl/autoenroll\n`);
     expect(ctx.out()).toContain('systemctl daemon-reload');
     expect(ctx.out()).toContain('systemctl enable --now autoenroll.service');
   });
@@ -55,9 +55,10 @@ describe('autoenroll service', () => {
     const out = JSON.parse(ctx.out()) as { dryRun: boolean; unitPath: string; steps: Array<{ kind: string; path?: string; argv?: string[]; content?: string }> };
     expect(out.dryRun).toBe(true);
     expect(out.unitPath).toBe('/etc/systemd/system/autoenroll.service');
-    expect(out.steps.map((s) => s.kind)).toEqual(['write', 'run', 'run']);
-    expect(out.steps[0]!.content).toContain('Type=notify');
-    expect(out.steps[2]!.argv).toEqual(['systemctl', 'enable', '--now', 'autoenroll.service']);
+    // The ReadWritePaths= folders are made first (a missing one stops the unit from starting).
+    expect(out.steps.map((s) => s.kind)).toEqual(['mkdir', 'mkdir', 'write', 'run', 'run']);
+    expect(out.steps[2]!.content).toContain('Type=notify');
+    expect(out.steps[4]!.argv).toEqual(['systemctl', 'enable', '--now', 'autoenroll.service']);
     expect(existsSync('/etc/systemd/system/autoenroll.service') && readFileSync('/etc/systemd/system/autoenroll.service', 'utf8').includes(dir)).toBe(false);
   });
 

@@ -60,7 +60,7 @@ describe.skipIf(!hasOpenssl)('lab over raw HTTPS', () => {
     expect(answer.status).toBe(200);
     const policy = parseGetPoliciesResponse(answer.body);
     expect(policy.policyId).toBe(lab.policyId);
-    expect(policy.templates.map((t) => t.commonName)).toEqual(['LabWebServer', 'LabPending', 'LabKBRComputer']);
+    expect(policy.templates.map((t) => t.commonName)).toEqual(['LabWebServer', 'LabPending', 'LabKBRComputer', 'LabKBRShort']);
     const uris = policy.cas[0]!.enrollmentUris.map((u) => [u.authentication, u.uri, u.renewalOnly]);
     expect(uris).toEqual([
       ['username', url(CES), false],
@@ -137,7 +137,7 @@ describe.skipIf(!hasOpenssl)('lab over raw HTTPS', () => {
     expect((await post(url(KBR_CEP), getPoliciesXml(url(KBR_CEP)), { ca: lab.trustBundlePem })).status).toBe(403);
     const kbrPolicy = parseGetPoliciesResponse((await post(url(KBR_CEP), getPoliciesXml(url(KBR_CEP)), tlsAuth)).body);
     expect(kbrPolicy.policyId).toBe(lab.policyId);
-    expect(kbrPolicy.templates.map((t) => t.commonName)).toEqual(['LabKBRComputer']);
+    expect(kbrPolicy.templates.map((t) => t.commonName)).toEqual(['LabKBRComputer', 'LabKBRShort']);
 
     const newKey = rsaKey(work, 'kbr-new');
     const renewal = cmsSign(work, 'kbr', renewalCsr(work, 'kbr-renew', newKey, '/CN=ws01.lab.test', ext('LabKBRComputer'), oldPem), oldPem, oldKey);

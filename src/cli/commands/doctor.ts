@@ -2,6 +2,7 @@
 // credentials, GetPolicies / CES round trip) for every configured policy server and every
 // enrollment URI the policy publishes. Exit 0 when all are healthy, 3 when some endpoint is
 // unreachable, 4 for trust, credential or configuration problems (4 wins over 3).
+import { requestedLogFormat, wantsColor } from '../../log/logColor.js';
 import { readFile } from 'node:fs/promises';
 import { resolveConfigPath } from '../../config/configPath.js';
 import { loadConfig } from '../../config/loadConfig.js';
@@ -19,7 +20,7 @@ import { renderDoctorReport } from '../format/doctorReport.js';
 export async function run(_options: unknown, context: CommandContext): Promise<number> {
   const file = resolveConfigPath(context.globals.config, context.env, { cwd: context.cwd });
   const config = await loadConfig(file, { env: context.env });
-  const logger = createLogger({ sink: context.stderr, level: context.globals.quiet ? 'error' : context.globals.verbose ? 'debug' : 'warn' });
+  const logger = createLogger({ sink: context.stderr, level: context.globals.quiet ? 'error' : context.globals.verbose ? 'debug' : 'warn', format: requestedLogFormat(context.env), color: wantsColor(context.stderr, context.env) });
 
   const general: GeneralFinding[] = [];
   if (tlsVerifyOverrideSet(context.env) || tlsVerifyOverrideSet(process.env)) {

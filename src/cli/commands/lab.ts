@@ -1,10 +1,16 @@
-// `autoenroll lab`: the CEP/CES emulator in the foreground until SIGINT/SIGTERM.
+// `autoenroll lab`: the CEP/CES emulator in the foreground until SIGINT/SIGTERM. It prints its
+// endpoints, trust bundle, users, templates (durations in words) and a configuration for itself
+// that works as printed; while it runs, lab/labGuide.ts's pointer file tells `lab approve` its folder.
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, UsageError } from '../../errors.js';
 import { NAMED_FAULTS, parseFault } from '../../lab/faultInjection.js';
 import type { LabFault } from '../../lab/faultInjection.js';
 import { labDir } from '../../lab/labDir.js';
 import type { CommandContext } from '../context.js';
+
+/** The template of the printed configuration: short-lived, issued at once, renewed by key. */
+const SNIPPET_TEMPLATE = 'LabKBRShort';
 
 interface LabCommandOptions {
   dir?: string;
@@ -26,6 +32,7 @@ function parseFaultOption(text: string, endpoints: readonly { name: string }[]):
 
 export async function run(options: LabCommandOptions, context: CommandContext): Promise<number> {
   const { startLab } = await import('../../lab/lab.js');
+  const guide = await import('../../lab/labGuide.js');
   const dir = labDir(options.dir, context.cwd);
   const templates = options.templates !== undefined ? await (await import('../../lab/templateFile.js')).readLabTemplates(path.resolve(context.cwd, options.templates)) : undefined;
   const quiet = context.globals.quiet;
@@ -55,9 +62,16 @@ export async function run(options: LabCommandOptions, context: CommandContext): 
       users: lab.users,
       templates: lab.templates.map((t) => ({ name: t.name, oid: t.oid, validitySeconds: t.validitySeconds, renewalSeconds: t.renewalSeconds, autoEnroll: t.autoEnroll !== false, supersedes: t.supersedes ?? [] })),
       requestLog: `${lab.dir}/requests.log`,
+      config: guide.labConfig(lab, SNIPPET_TEMPLATE),
     };
+    const configYaml = guide.labConfigYaml(summary.config);
+    try {
+      writeFileSync(guide.RUNNING_LAB_FILE, JSON.stringify({ dir: lab.dir, pid: process.pid }), { mode: 0o644 });
+    } catch {
+      // Another user's lab holds the pointer: `lab approve` then needs --dir.
+    }
     if (context.globals.json) {
-      context.stdout.write(`${JSON.stringify(summary)}\n`);
+      context.stdout.write(`${JSON.stringify({ ...summary, configYaml })}\n`);
     } else {
       const lines = [
         `autoenroll lab is serving (state in ${lab.dir})`,
@@ -70,7 +84,11 @@ export async function run(options: LabCommandOptions, context: CommandContext): 
         'users (WS-Security UsernameToken):',
         ...lab.users.map((u) => `  ${u.username}  password: ${u.password}`),
         'templates:',
-        ...summary.templates.map((t) => `  ${t.name}  validity ${t.validitySeconds}s, renewal period ${t.renewalSeconds}s${t.autoEnroll ? ', autoEnroll' : ''}${t.supersedes.length > 0 ? `, supersedes ${t.supersedes.join(', ')}` : ''}`),
+        ...summary.templates.map((t) => `  ${t.name}  validity ${guide.humanDuration(t.validitySeconds)}, renewal period ${guide.humanDuration(t.renewalSeconds)}${t.autoEnroll ? ', autoEnroll' : ''}${t.supersedes.length > 0 ? `, supersedes ${t.supersedes.join(', ')}` : ''}`),
+        '',
+        `a configuration for this lab (save as config.yaml; ${SNIPPET_TEMPLATE} renews within minutes under \`autoenroll run\`):`,
+        ...configYaml.trimEnd().split('\n').map((line) => `  ${line}`),
+        `then: AUTOENROLL_PASSWORD='${lab.users[0]?.password ?? ''}' autoenroll --config config.yaml enroll`,
         '',
         `pending requests: autoenroll lab approve ID --dir ${lab.dir}  (or lab deny ID)`,
         'stop with Ctrl-C',
@@ -83,6 +101,7 @@ export async function run(options: LabCommandOptions, context: CommandContext): 
       else context.signal.addEventListener('abort', () => resolve(), { once: true });
     });
   } finally {
+    if (guide.runningLabDir() === lab.dir) rmSync(guide.RUNNING_LAB_FILE, { force: true });
     await lab.close();
   }
   return ExitCode.OK;

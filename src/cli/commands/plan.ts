@@ -2,6 +2,8 @@
 // certificate, and when — at TIME if given (ISO 8601, or +DURATION such as +30d / +2h from now) —
 // without doing it and without network: the stored state and the cached policy go through the
 // planner the service uses. This is how a renewal window is tested without moving the clock.
+import { requestedLogFormat, wantsColor } from '../../log/logColor.js';
+import { didYouMean } from '../../engine/nearestNames.js';
 import { resolveConfigPath } from '../../config/configPath.js';
 import { parseDuration } from '../../config/duration.js';
 import { loadConfig } from '../../config/loadConfig.js';
@@ -87,7 +89,10 @@ export async function run(options: PlanCommandOptions, context: CommandContext):
   const atMs = options.at !== undefined ? parseAt(options.at, nowMs) : nowMs;
   const file = resolveConfigPath(context.globals.config, context.env, { cwd: context.cwd });
   const config = await loadConfig(file, { env: context.env });
-  const logger = createLogger({ sink: context.stderr, level: context.globals.quiet ? 'error' : context.globals.verbose ? 'debug' : 'warn' });
+  if (options.id !== undefined && config.autoenroll?.enabled !== true && !config.certificates.some((c) => c.id === options.id)) {
+    throw new UsageError(`no certificate with id "${options.id}" in ${config.file}${didYouMean(options.id, config.certificates.map((c) => c.id))} (known: ${config.certificates.map((c) => c.id).join(', ') || 'none'})`, 'UNKNOWN_CERTIFICATE_ID');
+  }
+  const logger = createLogger({ sink: context.stderr, level: context.globals.quiet ? 'error' : context.globals.verbose ? 'debug' : 'warn', format: requestedLogFormat(context.env), color: wantsColor(context.stderr, context.env) });
   const inputs = await readStatusInputs(config, openStore(config.stateDir), hostIdentity(), logger, options.id !== undefined ? [options.id] : undefined);
   const evaluation = evaluateStatus(inputs, atMs);
   const document = planDocument(evaluation.rows, evaluation.plan, atMs, options.at !== undefined);

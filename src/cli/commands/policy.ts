@@ -13,7 +13,8 @@
 // Exit 3 when every policy server is unreachable; 4 for configuration, credentials or TLS trust.
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ConfigError, InputError, ProtocolError } from '../../errors.js';
+import type { Config, PolicyServerConfig } from '../../config/types.js';
+import { ConfigError, InputError, ProtocolError, UsageError } from '../../errors.js';
 import { describeCertificate } from '../../pki/certInfo.js';
 import type { PolicyResponse, Template } from '../../protocol/policyModel.js';
 import { DEFAULT_XML_LIMITS } from '../../protocol/xml.js';
@@ -23,6 +24,8 @@ import { guardStdout } from '../stdoutGuard.js';
 
 export interface PolicyOptions {
   file?: string;
+  /** A configured policy server's URL, or a priority: ask only that one (or those). */
+  server?: string;
 }
 
 /** One decoded policy and where it came from (a file path or a CEP URL). */
@@ -33,7 +36,8 @@ export interface PolicySourceResult {
 
 export async function run(options: PolicyOptions, context: CommandContext): Promise<number> {
   guardStdout(context.stdout);
-  const results = options.file !== undefined ? [await readPolicyFile(resolve(context.cwd, options.file))] : await fetchLivePolicies(context);
+  if (options.file !== undefined && options.server !== undefined) throw new UsageError('--file decodes a saved response and --server asks a live one: give one of them', 'CONFLICTING_OPTIONS');
+  const results = options.file !== undefined ? [await readPolicyFile(resolve(context.cwd, options.file))] : await fetchLivePolicies(context, options.server);
   if (context.globals.json) {
     const documents = results.map((r) => ({ source: r.source, ...policyToJson(r.policy) }));
     context.stdout.write(`${JSON.stringify(documents.length === 1 ? documents[0] : documents, null, 2)}\n`);
@@ -44,7 +48,7 @@ export async function run(options: PolicyOptions, context: CommandContext): Prom
 }
 
 /** The live path: GetPolicies from the configured policy servers, as a pass asks them (see the top of this file). */
-export async function fetchLivePolicies(context: CommandContext): Promise<PolicySourceResult[]> {
+export async function fetchLivePolicies(context: CommandContext, only?: string): Promise<PolicySourceResult[]> {
   const [{ openAgentRuntime }, fetch, { managedClientCertificate }, { readPolicyCache, clearPolicyAttempts }, memory] = await Promise.all([
     import('../agentRuntime.js'),
     import('../../engine/policyFetch.js'),
@@ -57,7 +61,15 @@ export async function fetchLivePolicies(context: CommandContext): Promise<Policy
     const { config, deps, logger } = runtime;
     const nowMs = deps.now();
     const clientCertificate = await managedClientCertificate(config, runtime.store, nowMs, logger);
-    const servers = fetch.usablePolicyServers(config, clientCertificate);
+    const selected = only === undefined ? config.policyServers : selectPolicyServers(config, only);
+    const servers = fetch.usablePolicyServers({ ...config, policyServers: selected }, clientCertificate);
+    if (only !== undefined && servers.length === 0) {
+      throw new ConfigError(
+        `${describeSelection(only)} authenticates with a certificate and no managed certificate is valid yet: ask a username/password policy server, or enroll first`,
+        { file: config.file, key: 'policyServers' },
+        'NO_POLICY_SERVER',
+      );
+    }
     if (servers.length === 0) {
       const kerberos = await import('../../engine/kerberosCredential.js');
       if (kerberos.kerberosServers(config).length > 0 && kerberos.kerberosModuleProblem() !== undefined) throw kerberos.kerberosModuleMissing();
@@ -89,6 +101,27 @@ export async function fetchLivePolicies(context: CommandContext): Promise<Policy
     return [{ source: answer.server.url, policy: answer.response }];
   } finally {
     await runtime.close({ force: context.signal.aborted });
+  }
+}
+
+/** `--server`: the configured policy server with this URL, or every one with this priority. */
+export function selectPolicyServers(config: Config, only: string): PolicyServerConfig[] {
+  const trimmed = only.trim();
+  const chosen = /^\d+$/.test(trimmed) ? config.policyServers.filter((s) => s.priority === Number(trimmed)) : config.policyServers.filter((s) => sameUrl(s.url, trimmed));
+  if (chosen.length > 0) return chosen;
+  const known = config.policyServers.map((s) => `${s.url} (priority ${s.priority})`).join(', ') || 'none';
+  throw new UsageError(`${describeSelection(trimmed)} is not in ${config.file}: --server takes the URL or the priority of a configured policy server (configured: ${known})`, 'UNKNOWN_POLICY_SERVER');
+}
+
+function describeSelection(only: string): string {
+  return /^\d+$/.test(only.trim()) ? `the policy server of priority ${only.trim()}` : `the policy server ${only}`;
+}
+
+function sameUrl(a: string, b: string): boolean {
+  try {
+    return new URL(a).href === new URL(b).href;
+  } catch {
+    return a === b;
   }
 }
 

@@ -4,7 +4,7 @@
 import { requestPulse } from '../../daemon/controlClient.js';
 import type { PassResult } from '../../engine/agentTypes.js';
 import { ExitCode } from '../../errors.js';
-import { loadCommandConfig, notifyAfterCommand, openAgentRuntime, printPassResult } from '../agentRuntime.js';
+import { loadCommandConfig, notifyAfterCommand, openAgentRuntime, printPassResult, resultReportsFailure } from '../agentRuntime.js';
 import type { CommandContext } from '../context.js';
 import { guardStdout } from '../stdoutGuard.js';
 
@@ -32,12 +32,13 @@ export async function run(options: PulseOptions, context: CommandContext): Promi
     return live.exitCode;
   }
 
-  const runtime = await openAgentRuntime(context);
+  const runtime = await openAgentRuntime(context, { deferReported: true });
   try {
     const release = await runtime.store.lockAll({ wait: LOCK_WAIT_MS });
     let result: PassResult;
     try {
       result = await runtime.agent.runPass({ operation: 'pulse', signal: context.signal });
+      runtime.releaseLogs(resultReportsFailure(result));
       printPassResult(context, result);
     } finally {
       await release();

@@ -15,6 +15,7 @@ import type { LiveStatus } from '../../daemon/controlProtocol.js';
 import { DEFAULT_SERVICE_PARAMS } from '../../daemon/serviceFiles.js';
 import { planService, secretSources, serviceNeeds, stepBytes } from '../../daemon/serviceInstall.js';
 import type { ServicePlan, ServiceStep, ServiceVerb } from '../../daemon/serviceInstall.js';
+import { sandboxPaths, sandboxWarnings } from '../../daemon/serviceSandbox.js';
 import { currentRuntime } from '../../native/optionalModule.js';
 import type { CommandContext } from '../context.js';
 import { guardStdout } from '../stdoutGuard.js';
@@ -56,6 +57,7 @@ export async function run(options: ServiceOptions, context: CommandContext): Pro
     env: context.env,
     ...(config ? { stateDir: config.stateDir, secretSources: secretSources(config) } : {}),
   });
+  if (verb === 'install' && platform === 'linux') plan.notes.push(...sandboxWarnings(sandboxPaths(config, params)));
   if (configProblem && verb === 'install') {
     const missed = platform === 'win32' ? 'the task file assumes the default state folder' : 'the unit has no LoadCredential=/ReadWritePaths= for it';
     plan.notes.push(`the configuration could not be read (${configProblem}); ${missed} — fix it and install again`);
@@ -101,7 +103,7 @@ async function execute(steps: ServiceStep[]): Promise<StepResult[]> {
         await writeFile(step.path, stepBytes(step), { mode: step.mode });
         results.push({ step, ok: true, output: '' });
       } else if (step.kind === 'mkdir') {
-        await mkdir(step.path, { recursive: true });
+        await mkdir(step.path, { recursive: true, ...(step.mode !== undefined ? { mode: step.mode } : {}) });
         results.push({ step, ok: true, output: '' });
       } else if (step.kind === 'remove') {
         await rm(step.path, { force: true });
@@ -137,7 +139,7 @@ function commandLine(argv: string[]): string {
 function describeStep(step: ServiceStep): string {
   if (step.kind === 'write') return `write ${step.path} (mode ${step.mode.toString(8)}${step.encoding ? `, ${step.encoding}` : ''})`;
   if (step.kind === 'remove') return `remove ${step.path}`;
-  if (step.kind === 'mkdir') return `create the folder ${step.path}`;
+  if (step.kind === 'mkdir') return `create the folder ${step.path}${step.mode !== undefined ? ` (mode ${step.mode.toString(8)}, if missing)` : ''}`;
   return `run ${commandLine(step.argv)}`;
 }
 

@@ -42,7 +42,8 @@ export async function runDemo(options: DemoOptions, context: CommandContext, ste
   const kept = options.dir !== undefined;
   const dir = kept ? await prepareDir(resolve(context.cwd, options.dir as string)) : await mkdtemp(join(tmpdir(), 'autoenroll-demo-'));
   const json = context.globals.json;
-  const narrator = new Narrator(json ? (context.globals.quiet ? null : context.stderr) : context.stdout, steps.length);
+  // --quiet: only errors (reportFailure, on stderr) and, with --json, the document.
+  const narrator = new Narrator(context.globals.quiet ? null : json ? context.stderr : context.stdout, steps.length);
   const state: DemoState = {
     context,
     narrator,
