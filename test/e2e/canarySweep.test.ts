@@ -180,6 +180,9 @@ describe.skipIf(!hasOpenssl || !existsSync(join(import.meta.dirname, '../../dist
     const findings: string[] = [];
     const texts: [string, string][] = transcripts.map((t, i) => [`transcript ${i}`, t]);
     for (const dir of ['good', 'failing-hook', 'wrong', 'reflect', 'oneshot', 'oneshot-reflect']) {
+      // The one-shot request against the reflecting policy server is refused before anything is
+      // sent, and such a request leaves no --out folder; every other folder must exist.
+      if (dir === 'oneshot-reflect' && !existsSync(join(work, dir))) continue;
       for (const file of filesUnder(join(work, dir))) {
         if (file.endsWith('config.yaml') || file.endsWith('.sh')) continue;
         texts.push([file, readFileSync(file).toString('latin1')]);
