@@ -71,7 +71,9 @@ export function createWebhookSink(name: string, config: WebhookSinkConfig, optio
       if (status < 200 || status > 299) throw new DeliveryFailed(`webhook ${origin}: HTTP ${status}`);
     },
     async close() {
-      await agent?.close().catch(() => undefined);
+      // destroy, not close: close() would wait for a delivery still in flight to a stalling receiver
+      // (up to its timeout); that delivery stays claimed in the outbox and is retried later.
+      await agent?.destroy().catch(() => undefined);
       agent = undefined;
     },
   };
