@@ -4,13 +4,13 @@
 // objects destroyed when their generation is pruned. Failures are typed errors naming the fix.
 import { createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import type * as Pkcs11js from 'pkcs11js';
+import type { Pkcs11Binding, Pkcs11Library, Pkcs11Mechanism, Pkcs11Template } from './pkcs11Binding.js';
 import { ConfigError, CredentialError, InputError } from '../errors.js';
 import { OPTIONAL_MODULES, loadOptionalModule } from '../native/optionalModule.js';
 import type { EcCurve, KeySpec } from './keys.js';
 import { formatPkcs11Uri, parsePkcs11Uri, type Pkcs11Uri } from './pkcs11Uri.js';
 
-type Binding = typeof Pkcs11js;
+type Binding = Pkcs11Binding;
 
 export interface TokenSettings {
   /** Path of the PKCS#11 module (e.g. /usr/lib/softhsm/libsofthsm2.so). */
@@ -24,12 +24,12 @@ export interface TokenSettings {
 export interface TokenSession {
   settings: TokenSettings;
   binding: Binding;
-  library: Pkcs11js.PKCS11;
+  library: Pkcs11Library;
   session: Buffer;
   token: Pkcs11Uri;
 }
 
-const libraries = new Map<string, Pkcs11js.PKCS11>();
+const libraries = new Map<string, Pkcs11Library>();
 const sessions = new Map<string, TokenSession>();
 
 function loadBinding(): Binding {
@@ -44,7 +44,7 @@ function code(error: unknown): number | undefined {
   return typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : undefined;
 }
 
-function openLibrary(binding: Binding, module: string): Pkcs11js.PKCS11 {
+function openLibrary(binding: Binding, module: string): Pkcs11Library {
   const cached = libraries.get(module);
   if (cached) return cached;
   if (!existsSync(module)) {
@@ -156,7 +156,7 @@ export interface TokenKeyObject {
   publicKey: KeyObject;
 }
 
-function findObjects(t: TokenSession, template: Pkcs11js.Template): Buffer[] {
+function findObjects(t: TokenSession, template: Pkcs11Template): Buffer[] {
   t.library.C_FindObjectsInit(t.session, template);
   try {
     return t.library.C_FindObjects(t.session, 16);
@@ -193,15 +193,15 @@ export async function generateTokenKey(t: TokenSession, spec: KeySpec, label: st
     { type: b.CKA_ID, value: id },
     { type: b.CKA_LABEL, value: label },
   ];
-  const publicTemplate: Pkcs11js.Template = [...common, { type: b.CKA_VERIFY, value: true }, { type: b.CKA_PRIVATE, value: false }];
-  const privateTemplate: Pkcs11js.Template = [
+  const publicTemplate: Pkcs11Template = [...common, { type: b.CKA_VERIFY, value: true }, { type: b.CKA_PRIVATE, value: false }];
+  const privateTemplate: Pkcs11Template = [
     ...common,
     { type: b.CKA_SIGN, value: true },
     { type: b.CKA_PRIVATE, value: true },
     { type: b.CKA_SENSITIVE, value: true },
     { type: b.CKA_EXTRACTABLE, value: false },
   ];
-  let mechanism: Pkcs11js.Mechanism;
+  let mechanism: Pkcs11Mechanism;
   if (spec.algorithm === 'RSA') {
     mechanism = { mechanism: b.CKM_RSA_PKCS_KEY_PAIR_GEN };
     publicTemplate.push({ type: b.CKA_MODULUS_BITS, value: spec.bits }, { type: b.CKA_PUBLIC_EXPONENT, value: Buffer.from([1, 0, 1]) });
@@ -221,8 +221,8 @@ function withoutObject(token: Pkcs11Uri): Pkcs11Uri {
   return copy;
 }
 
-function objectTemplate(t: TokenSession, uri: Pkcs11Uri, objectClass: number): Pkcs11js.Template {
-  const template: Pkcs11js.Template = [{ type: t.binding.CKA_CLASS, value: objectClass }];
+function objectTemplate(t: TokenSession, uri: Pkcs11Uri, objectClass: number): Pkcs11Template {
+  const template: Pkcs11Template = [{ type: t.binding.CKA_CLASS, value: objectClass }];
   if (uri.id !== undefined) template.push({ type: t.binding.CKA_ID, value: Buffer.from(uri.id) });
   if (uri.object !== undefined) template.push({ type: t.binding.CKA_LABEL, value: uri.object });
   return template;
